@@ -1,0 +1,1 @@
+"""geonet's command line: thin Typer commands that parse, call one function, and print."""

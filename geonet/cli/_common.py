@@ -1,0 +1,58 @@
+"""What every command shares: the --debug switch and turning errors into one clean line."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Callable, TypeVar
+
+import typer
+
+from geonet.errors import GeonetError
+
+F = TypeVar("F", bound=Callable)
+
+
+class _State:
+    debug: bool = False
+
+
+state = _State()
+
+
+def echo_err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def handle_errors(fn: F) -> F:
+    """Run a command; turn a :class:`GeonetError` into ``error: <message>`` and its exit code.
+
+    Unexpected exceptions also become one line (with a hint to use ``--debug``); with ``--debug``
+    every exception propagates with its traceback.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except GeonetError as exc:
+            if state.debug:
+                raise
+            echo_err(f"error: {exc}")
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            echo_err("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:  # noqa: BLE001 - last line of defence for users
+            if state.debug:
+                raise
+            echo_err(f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def is_debug_argv() -> bool:
+    return "--debug" in sys.argv
