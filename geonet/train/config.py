@@ -1,0 +1,105 @@
+"""Training options: one vocabulary for the CLI, ``--config`` TOML files and pipelines."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from geonet.errors import ConfigError
+
+TASKS = ("classify", "regress")
+CLASS_WEIGHTS = ("none", "balanced", "sqrt")
+
+
+@dataclass
+class TrainConfig:
+    """Every option of ``geonet train``; defaults are a small, quick lithology model."""
+
+    target: str = "LITHOLOGY"
+    task: str | None = None  # classify | regress; inferred from the target when None
+    features: list[str] | None = None  # default: every canonical curve in the table
+    exclude: list[str] = field(default_factory=list)  # curves never used as inputs
+    hidden: list[int] = field(default_factory=lambda: [64, 64])
+    activation: str = "relu"
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    schedule: str = "constant"  # constant | step | cosine
+    batch_size: int = 256
+    epochs: int = 20
+    l2: float = 0.0
+    class_weight: str = "sqrt"  # none | balanced | sqrt (square root of balanced)
+    patience: int | None = 5
+    seed: int = 0
+    dtype: str = "float32"
+    val_wells: list[str] | None = None
+    val_fraction: float | None = None
+    missing: str = "impute"  # impute | drop
+    scaler: str = "zscore"  # zscore | robust
+    log10: list[str] | str = "auto"  # resistivity curves present, or an explicit list
+    context: int = 0  # ±k samples of depth context within a well
+    context_stride: int = 1
+    max_rows_per_well: int | None = None  # subsample long wells evenly (speed)
+
+    @classmethod
+    def from_dict(cls, d: dict, *, source: str = "options") -> "TrainConfig":
+        d = {str(k).replace("-", "_"): v for k, v in d.items()}
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ConfigError(f"{source}: unknown training option(s) {unknown}; known: {sorted(known)}")
+        for key in ("features", "exclude", "val_wells"):
+            if isinstance(d.get(key), str):
+                d[key] = [s.strip() for s in d[key].split(",") if s.strip()]
+        if isinstance(d.get("hidden"), (int, str)):
+            d["hidden"] = parse_hidden(d["hidden"])
+        if isinstance(d.get("log10"), str) and d["log10"] not in ("auto", ""):
+            d["log10"] = [s.strip() for s in d["log10"].split(",") if s.strip()]
+        config = cls(**d)
+        config.validate(source)
+        return config
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> "TrainConfig":
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError("config file not found", path=path) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"not valid TOML: {exc}", path=path) from None
+        return cls.from_dict(data.get("train", data), source=str(path))
+
+    def merged(self, overrides: dict) -> "TrainConfig":
+        """A copy with the non-None ``overrides`` applied (CLI options over a config file)."""
+        base = self.to_dict()
+        base.update({k: v for k, v in overrides.items() if v is not None})
+        return TrainConfig.from_dict(base)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def validate(self, source: str = "options") -> None:
+        if self.task is not None and self.task not in TASKS:
+            raise ConfigError(f"{source}: task {self.task!r} is not one of {', '.join(TASKS)}")
+        if self.class_weight not in CLASS_WEIGHTS:
+            raise ConfigError(f"{source}: class_weight {self.class_weight!r} is not one of {', '.join(CLASS_WEIGHTS)}")
+        if not self.hidden or any(int(h) < 1 for h in self.hidden):
+            raise ConfigError(f"{source}: hidden layers must be positive widths, got {self.hidden}")
+        if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
+            raise ConfigError(f"{source}: epochs, batch_size and lr must be positive")
+        if self.dtype not in ("float32", "float64"):
+            raise ConfigError(f"{source}: dtype must be float32 or float64, got {self.dtype!r}")
+
+
+def parse_hidden(value: int | str | list) -> list[int]:
+    """``"64,64"`` or ``64`` or ``[64, 64]`` → ``[64, 64]``."""
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, list):
+        return [int(v) for v in value]
+    try:
+        return [int(v) for v in str(value).replace("x", ",").split(",") if v.strip()]
+    except ValueError:
+        raise ConfigError(f"hidden layers must look like 64,64 — got {value!r}") from None

@@ -1,0 +1,194 @@
+"""From a feature table to the design matrix a network sees, fitted on training wells only.
+
+Steps, in order (each one stated, each one saved with the model so predict repeats it exactly):
+
+1. **log10** of resistivity-like curves (non-positive readings become missing);
+2. **missing-curve policy**: ``impute`` (training median + a 0/1 ``<CURVE>_MISSING`` indicator
+   per curve that has gaps in training) or ``drop`` (rows with any missing input are not used);
+3. **depth context**: for a window of ±k samples (every ``context_stride`` samples), the curve
+   values above and below each sample *within the same well* become extra columns
+   ``<CURVE>_M<i>`` / ``<CURVE>_P<i>`` (edges repeat the nearest sample);
+4. **scaling** of the continuous columns (``zscore``: mean/std, ``robust``: median/IQR) with
+   statistics from the training rows only; indicators stay 0/1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from geonet.errors import ConfigError, MissingCurveError
+
+WELL = "WELL"
+DEPTH = "DEPTH_M"
+RESISTIVITY_CURVES = ("RDEP", "RMED", "RSHA", "RXO", "RMIC")
+MISSING_POLICIES = ("impute", "drop")
+SCALERS = ("zscore", "robust")
+
+
+@dataclass
+class Preprocessor:
+    """Fitted transform from a feature table to a float design matrix (rows × columns)."""
+
+    features: list[str]
+    log10: list[str] = field(default_factory=list)
+    missing: str = "impute"
+    scaler: str = "zscore"
+    context: int = 0
+    context_stride: int = 1
+    medians: dict[str, float] = field(default_factory=dict)
+    indicators: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    center: list[float] = field(default_factory=list)
+    scale: list[float] = field(default_factory=list)
+
+    # ---- fitting -------------------------------------------------------------------------
+    @classmethod
+    def fit(
+        cls,
+        df: pd.DataFrame,
+        features: list[str],
+        *,
+        log10: list[str] | str = "auto",
+        missing: str = "impute",
+        scaler: str = "zscore",
+        context: int = 0,
+        context_stride: int = 1,
+        source: str = "training table",
+    ) -> "Preprocessor":
+        """Fit on the training rows ``df`` (columns WELL, DEPTH_M and the ``features``)."""
+        if missing not in MISSING_POLICIES:
+            raise ConfigError(f"missing policy {missing!r} is not one of {', '.join(MISSING_POLICIES)}")
+        if scaler not in SCALERS:
+            raise ConfigError(f"scaler {scaler!r} is not one of {', '.join(SCALERS)}")
+        if context < 0 or context_stride < 1:
+            raise ConfigError("context must be >= 0 and context_stride >= 1")
+        _require(df, features, source)
+        if log10 == "auto":
+            log10 = [c for c in features if c in RESISTIVITY_CURVES]
+        unknown = sorted(set(log10) - set(features))
+        if unknown:
+            raise ConfigError(f"log10 curves {unknown} are not among the features {features}")
+        pre = cls(features=list(features), log10=list(log10), missing=missing, scaler=scaler,
+                  context=int(context), context_stride=int(context_stride))
+        values = pre._curves(df)
+        if missing == "impute":
+            medians = np.nanmedian(values, axis=0) if len(values) else np.full(len(features), np.nan)
+            empty = [c for c, m in zip(features, medians) if np.isnan(m)]
+            if empty:
+                raise MissingCurveError(
+                    f"curves {empty} have no values in the training wells; drop them from --features"
+                )
+            pre.medians = {c: float(m) for c, m in zip(features, medians)}
+            pre.indicators = [c for c, gap in zip(features, np.isnan(values).any(axis=0)) if gap]
+        raw, columns, continuous = pre._design(df, values)
+        keep = ~np.isnan(raw).any(axis=1)
+        if not keep.any():
+            raise MissingCurveError(f"{source}: no training row has all of {features} (missing policy 'drop')")
+        fitted = raw[keep][:, continuous]
+        if scaler == "zscore":
+            center, scale = fitted.mean(axis=0), fitted.std(axis=0)
+        else:
+            q25, center, q75 = np.percentile(fitted, [25, 50, 75], axis=0)
+            scale = q75 - q25
+        scale = np.where(scale > 0, scale, 1.0)
+        pre.columns = columns
+        full_center = np.zeros(len(columns))
+        full_scale = np.ones(len(columns))
+        full_center[continuous] = center
+        full_scale[continuous] = scale
+        pre.center, pre.scale = full_center.tolist(), full_scale.tolist()
+        return pre
+
+    # ---- applying -----------------------------------------------------------------------
+    def transform(self, df: pd.DataFrame, *, source: str = "input", dtype="float32") -> tuple[np.ndarray, np.ndarray]:
+        """Design matrix ``X`` (n_valid × n_columns, ``dtype``) and the boolean row mask (n,) of usable rows.
+
+        Rows of ``df`` are kept in order; rows dropped by the ``drop`` policy are False in the mask.
+        """
+        if self.missing == "impute":
+            absent = self.absent_curves(df)
+            if absent:  # a whole curve missing: every value imputed, its indicator (if any) 1
+                df = df.assign(**{c: np.nan for c in absent})
+        _require(df, self.features, source)
+        raw, columns, _ = self._design(df, self._curves(df))
+        assert columns == self.columns, "design columns differ from the fitted ones"
+        mask = ~np.isnan(raw).any(axis=1)
+        X = (raw[mask] - np.asarray(self.center)) / np.asarray(self.scale)
+        return np.ascontiguousarray(X, dtype=dtype), mask
+
+    def absent_curves(self, df: pd.DataFrame) -> list[str]:
+        """Model input curves that ``df`` does not have at all."""
+        return [c for c in self.features if c not in df.columns]
+
+    def _curves(self, df: pd.DataFrame) -> np.ndarray:
+        values = df[self.features].to_numpy(dtype=np.float64, copy=True)
+        for j, name in enumerate(self.features):
+            if name in self.log10:
+                col = values[:, j]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    values[:, j] = np.where(col > 0, np.log10(np.where(col > 0, col, 1.0)), np.nan)
+        return values
+
+    def _design(self, df: pd.DataFrame, values: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """Raw (unscaled) design matrix, its column names, and which columns are continuous."""
+        blocks, columns, continuous = [], [], []
+        if self.missing == "impute":
+            gaps = np.isnan(values)
+            values = np.where(gaps, np.asarray([self.medians[c] for c in self.features]), values)
+        blocks.append(values)
+        columns += self.features
+        continuous += [True] * len(self.features)
+        if self.context:
+            wells = _well_ids(df)
+            for i in range(1, self.context + 1):
+                k = i * self.context_stride
+                for sign, tag in ((-1, "M"), (1, "P")):
+                    blocks.append(_shift_within_wells(values, wells, sign * k))
+                    columns += [f"{c}_{tag}{k}" for c in self.features]
+                    continuous += [True] * len(self.features)
+        if self.missing == "impute" and self.indicators:
+            idx = [self.features.index(c) for c in self.indicators]
+            blocks.append(gaps[:, idx].astype(np.float64))
+            columns += [f"{c}_MISSING" for c in self.indicators]
+            continuous += [False] * len(self.indicators)
+        return np.hstack(blocks), columns, np.asarray(continuous, dtype=bool)
+
+    # ---- persistence --------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Preprocessor":
+        return cls(**d)
+
+
+def _require(df: pd.DataFrame, curves: list[str], source: str) -> None:
+    absent = [c for c in curves if c not in df.columns]
+    if absent:
+        have = [c for c in df.columns if c not in (WELL, DEPTH)]
+        raise MissingCurveError(f"{source}: missing curves {absent}; it has {have}")
+
+
+def _well_ids(df: pd.DataFrame) -> np.ndarray:
+    """Integer id per row of the well it belongs to (one well if there is no WELL column)."""
+    if WELL not in df.columns:
+        return np.zeros(len(df), dtype=np.int64)
+    return pd.factorize(df[WELL])[0]
+
+
+def _shift_within_wells(values: np.ndarray, wells: np.ndarray, k: int) -> np.ndarray:
+    """Row i gets the values of row i+k when it is in the same well, else the nearest row of its well.
+
+    Assumes rows of a well are contiguous and in depth order (as ingest writes them).
+    """
+    n = len(values)
+    idx = np.clip(np.arange(n) + k, 0, n - 1)
+    # walk back towards i until the well matches: clip at the well's own boundary
+    starts = np.r_[0, np.flatnonzero(np.diff(wells)) + 1]
+    ends = np.r_[starts[1:], n] - 1
+    run = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
+    idx = np.clip(idx, starts[run], ends[run])
+    return values[idx]

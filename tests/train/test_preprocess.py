@@ -1,0 +1,96 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from geonet.errors import ConfigError, MissingCurveError
+from geonet.train.config import TrainConfig, parse_hidden
+from geonet.train.preprocess import Preprocessor, _shift_within_wells
+from geonet.train.split import split_wells
+
+
+def _table():
+    return pd.DataFrame({
+        "WELL": ["A"] * 4 + ["B"] * 3,
+        "DEPTH_M": [1.0, 2.0, 3.0, 4.0, 10.0, 11.0, 12.0],
+        "GR": [10.0, np.nan, 30.0, 40.0, 50.0, 60.0, 70.0],
+        "RDEP": [1.0, 10.0, 100.0, -5.0, 1000.0, 10.0, 1.0],
+    })
+
+
+def test_impute_uses_training_medians_and_adds_indicators():
+    df = _table()
+    pre = Preprocessor.fit(df, ["GR", "RDEP"], scaler="zscore")
+    # RDEP is logged (auto: resistivity) and its non-positive reading becomes a gap
+    assert pre.log10 == ["RDEP"]
+    assert pre.medians["GR"] == pytest.approx(45.0, rel=1e-12)
+    assert pre.medians["RDEP"] == pytest.approx(1.0, rel=1e-12)  # median of log10 [0,1,2,3,1,0]
+    assert pre.indicators == ["GR", "RDEP"]
+    X, mask = pre.transform(df, dtype="float64")
+    assert mask.all()
+    assert pre.columns == ["GR", "RDEP", "GR_MISSING", "RDEP_MISSING"]
+    np.testing.assert_allclose(X[:, 2], [0, 1, 0, 0, 0, 0, 0])
+    np.testing.assert_allclose(X[:, :2].mean(axis=0), [0.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(X[:, :2].std(axis=0), [1.0, 1.0], rtol=1e-12)
+
+
+def test_drop_policy_masks_rows_with_gaps():
+    df = _table()
+    pre = Preprocessor.fit(df, ["GR", "RDEP"], missing="drop", log10=[])
+    X, mask = pre.transform(df, dtype="float64")
+    assert mask.tolist() == [True, False, True, True, True, True, True]
+    assert X.shape == (6, 2)
+
+
+def test_context_window_stays_inside_each_well():
+    values = np.arange(7, dtype=float)[:, None]
+    wells = np.array([0, 0, 0, 0, 1, 1, 1])
+    np.testing.assert_array_equal(_shift_within_wells(values, wells, 1)[:, 0], [1, 2, 3, 3, 5, 6, 6])
+    np.testing.assert_array_equal(_shift_within_wells(values, wells, -2)[:, 0], [0, 0, 0, 1, 4, 4, 4])
+
+
+def test_context_columns_named_by_offset():
+    df = _table()
+    pre = Preprocessor.fit(df, ["GR"], context=2, context_stride=1)
+    assert pre.columns == ["GR", "GR_M1", "GR_P1", "GR_M2", "GR_P2", "GR_MISSING"]
+
+
+def test_round_trip_and_same_transform():
+    df = _table()
+    pre = Preprocessor.fit(df, ["GR", "RDEP"], scaler="robust", context=1)
+    again = Preprocessor.from_dict(pre.to_dict())
+    a, _ = pre.transform(df)
+    b, _ = again.transform(df)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_missing_curve_message_names_curves_present():
+    pre = Preprocessor.fit(_table(), ["GR", "RDEP"], missing="drop")
+    with pytest.raises(MissingCurveError, match=r"well\.las: missing curves \['RDEP'\]; it has \['GR'\]"):
+        pre.transform(_table().drop(columns="RDEP"), source="well.las")
+
+
+def test_whole_curve_absent_is_imputed_under_impute_policy():
+    pre = Preprocessor.fit(_table(), ["GR", "RDEP"])
+    X, mask = pre.transform(_table().drop(columns="RDEP"), dtype="float64")
+    assert mask.all() and np.all(X[:, pre.columns.index("RDEP_MISSING")] == 1)
+
+
+def test_split_by_named_wells_and_fraction():
+    split = split_wells(["A", "B", "C"], val_wells=["B"])
+    assert split.train_wells == ["A", "C"] and split.val_wells == ["B"]
+    split = split_wells(["A", "B", "C", "D", "E"], val_fraction=0.4, rng=np.random.default_rng(3))
+    assert len(split.val_wells) == 2 and not set(split.val_wells) & set(split.train_wells)
+    with pytest.raises(ConfigError, match="not in the table"):
+        split_wells(["A", "B"], val_wells=["Z"])
+    assert split_wells(["A"]).val_wells == []
+
+
+def test_config_from_dict_rejects_unknown_keys_and_parses_lists():
+    config = TrainConfig.from_dict({"hidden": "32,16", "val-wells": "A,B", "lr": 0.01})
+    assert config.hidden == [32, 16] and config.val_wells == ["A", "B"]
+    with pytest.raises(ConfigError, match="unknown training option"):
+        TrainConfig.from_dict({"hiden": [3]})
+    with pytest.raises(ConfigError):
+        TrainConfig.from_dict({"task": "cluster"})
+    assert parse_hidden(8) == [8]
+    assert TrainConfig().merged({"epochs": 3, "lr": None}).epochs == 3
