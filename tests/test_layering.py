@@ -28,13 +28,23 @@ def _modules():
 
 
 def _imports(path: Path):
+    """Absolute names of every module ``path`` imports (relative imports resolved)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    here = ["geonet", *path.relative_to(ROOT).with_suffix("").parts]
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.module
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                yield node.module
+                continue
+            base = here[: len(here) - node.level]
+            if node.module:
+                yield ".".join([*base, node.module])
+            else:  # from . import x, y
+                for alias in node.names:
+                    yield ".".join([*base, alias.name])
 
 
 def test_every_package_is_in_a_layer():

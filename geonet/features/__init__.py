@@ -1,0 +1,1 @@
+"""Well-log features: mnemonic aliases, depth units, null sentinels, labels, resampling, QC, feature tables."""

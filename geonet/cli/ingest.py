@@ -1,0 +1,64 @@
+"""``geonet ingest``: LAS files, log tables or a grid → one feature table (Parquet or CSV)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from geonet.cli._common import echo_err, handle_errors, state
+
+
+def ingest_command(
+    inputs: Annotated[list[str], typer.Argument(metavar="INPUT...", help="LAS files, CSV/Parquet tables, a NetCDF/Zarr grid; files, folders or globs.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output table.")] = Path("data/features.parquet"),
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv (csv writes provenance to <out>.meta.json).")] = "parquet",
+    step: Annotated[Optional[float], typer.Option("--step", help="Resample wells to this depth step in metres (linear; nearest for labels; no filling across gaps).")] = None,
+    labels: Annotated[Optional[Path], typer.Option("--labels", help="CSV of labels: well,top,base,label intervals or well,depth,label points (metres).")] = None,
+    aliases: Annotated[Optional[Path], typer.Option("--aliases", help="TOML file extending/overriding the mnemonic alias table.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad file (exit 1) instead of skipping it.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Read files in N parallel processes.")] = 1,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="Hide the progress bar.")] = False,
+) -> None:
+    """Ingest well logs (LAS 1.2/2.0/3.0, CSV/Parquet tables) or one grid into a feature table.
+
+    Columns: WELL, DEPTH_M, canonical curve names, LITHOLOGY. Bad files are skipped and named on
+    stderr (exit code 3); --strict stops at the first one. Grids cannot be mixed with wells.
+    """
+    from geonet.features.ingest import ingest
+
+    report = ingest(
+        inputs, out, fmt=fmt, step_m=step, labels=labels, aliases=aliases, strict=strict, jobs=jobs,
+        progress=not no_progress and sys.stderr.isatty(),
+    )
+    _print_report(report)
+    for path, note in report.warnings:
+        echo_err(f"warning {path}: {note}")
+    for path, reason in report.skipped:
+        if state.debug and path in report.tracebacks:
+            echo_err(report.tracebacks[path].rstrip())
+        echo_err(f"skipped {path}: {reason}")
+    if report.skipped:
+        from geonet.errors import PartialFailure
+
+        raise PartialFailure(f"{len(report.skipped)} input(s) skipped; wrote {report.rows} rows to {report.out_path}")
+
+
+def _print_report(report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from geonet.features.ingest import REPORT_HEADER
+
+    table = Table(title=f"geonet ingest → {report.out_path}")
+    for i, name in enumerate(REPORT_HEADER):
+        table.add_column(name, justify="left" if i == 0 else "right")
+    for row in report.table_rows():
+        table.add_row(*row)
+    Console(width=120).print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(handle_errors(ingest_command))

@@ -1,0 +1,47 @@
+"""Read log tables already in tabular form (CSV or Parquet) and the geonet metadata of Parquet files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from geonet.errors import InputError
+
+TABLE_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def read_table(path: str | Path):
+    """Return ``(DataFrame, geonet_meta or None)`` for a CSV or Parquet file."""
+    import pandas as pd
+
+    path = Path(path)
+    kind = TABLE_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise InputError(f"not a table (expected .csv or .parquet, got {path.suffix!r})", path=path)
+    if not path.exists():
+        raise InputError("file not found", path=path)
+    try:
+        if kind == "csv":
+            if path.stat().st_size == 0:
+                raise InputError("empty file", path=path)
+            df = pd.read_csv(path)
+            meta = read_sidecar(path)
+        else:
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path)
+            raw = (table.schema.metadata or {}).get(b"geonet") or (pq.read_metadata(path).metadata or {}).get(b"geonet")
+            meta = json.loads(raw) if raw else None
+            df = table.to_pandas()
+    except InputError:
+        raise
+    except Exception as exc:  # pandas/pyarrow raise many types on broken files
+        raise InputError(f"cannot read the {kind} table ({type(exc).__name__}: {str(exc)[:200]})", path=path) from exc
+    return df, meta
+
+
+def read_sidecar(path: str | Path) -> dict | None:
+    side = Path(path).with_name(Path(path).name + ".meta.json")
+    if side.exists():
+        return json.loads(side.read_text(encoding="utf-8"))
+    return None

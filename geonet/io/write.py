@@ -1,0 +1,118 @@
+"""Atomic writers: everything is written to a temporary file beside the target, then ``os.replace``d.
+
+An interrupted or failing write never leaves a half-written table, and never harms an existing one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from geonet.errors import InputError
+
+
+@contextlib.contextmanager
+def atomic_path(out: str | Path) -> Iterator[Path]:
+    """Yield a temporary path in ``out``'s directory; on success rename it onto ``out``, else delete it."""
+    out = Path(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the output directory ({exc.strerror})", path=out.parent) from None
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_text_atomic(out: str | Path, text: str) -> None:
+    with atomic_path(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_parquet(df, out: str | Path, meta: dict) -> None:
+    """Write a DataFrame to Parquet with ``meta`` as JSON under the key-value metadata key ``geonet``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"geonet": json.dumps(meta).encode()})
+    with atomic_path(out) as tmp:
+        pq.write_table(table, tmp, use_dictionary=_dictionary_columns(table))
+
+
+def _dictionary_columns(table) -> list[str]:
+    """Dictionary-encode only string columns (WELL): trying it on float curves costs time for nothing."""
+    import pyarrow as pa
+
+    return [f.name for f in table.schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+
+
+def write_csv(df, out: str | Path, meta: dict) -> None:
+    """Write a DataFrame to CSV and its metadata to the sidecar ``<out>.meta.json`` (both atomically)."""
+    out = Path(out)
+    with atomic_path(out) as tmp:
+        df.to_csv(tmp, index=False)
+        write_text_atomic(sidecar_path(out), json.dumps(meta, indent=1))
+
+
+def sidecar_path(out: str | Path) -> Path:
+    out = Path(out)
+    return out.with_name(out.name + ".meta.json")
+
+
+class TableStream:
+    """Write a table in pieces (Parquet row groups, or CSV appends) to a temporary file; ``close`` renames.
+
+    Use as a context manager; ``write(df)`` once per piece; ``meta`` may be set before the end.
+    Peak memory is one piece.
+    """
+
+    def __init__(self, out: str | Path, fmt: str = "parquet") -> None:
+        self.out, self.fmt, self.meta = Path(out), fmt, {}
+        self._ctx = atomic_path(self.out)
+        self._writer = None
+        self._schema = None
+        self._tmp: Path | None = None
+
+    def __enter__(self) -> "TableStream":
+        self._tmp = self._ctx.__enter__()
+        return self
+
+    def write(self, df) -> None:
+        if self.fmt == "csv":
+            df.to_csv(self._tmp, mode="a", header=self._writer is None, index=False)
+            self._writer = True
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(df, preserve_index=False, schema=self._schema)
+        if self._writer is None:
+            self._schema = table.schema.remove_metadata()
+            table = table.cast(self._schema)
+            self._writer = pq.ParquetWriter(self._tmp, self._schema, use_dictionary=_dictionary_columns(table))
+        self._writer.write_table(table)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if self.fmt != "csv" and self._writer is not None:
+                if exc_type is None:
+                    self._writer.add_key_value_metadata({"geonet": json.dumps(self.meta)})
+                self._writer.close()
+            if exc_type is None and self.fmt == "csv":
+                if self._writer is None:
+                    self._tmp.write_text("")
+                write_text_atomic(sidecar_path(self.out), json.dumps(self.meta, indent=1))
+        finally:
+            self._ctx.__exit__(exc_type, exc, tb)
