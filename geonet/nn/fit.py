@@ -1,0 +1,229 @@
+"""The mini-batch training loop: shuffle once per epoch, step through contiguous slices.
+
+Per epoch: permute the rows once (one copy of X and Y), then for each mini-batch run forward,
+backward and one optimiser step on the flat parameter array.  The training loss is taken from
+the forward passes already done (no extra pass); metrics leave the loop only through callbacks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import numpy as np
+
+from ..errors import TrainingDiverged
+from .backprop import Workspace
+from .costs import COSTS
+from .network import Network
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    """What a callback sees after each epoch.
+
+    grad_norms: mean over the epoch's steps of ‖∂C/∂W(l)‖, ‖∂C/∂b(l)‖ (Frobenius, L2 term
+    included), keyed "W1", "b1", ...; weight_norms: ‖W(l)‖, ‖b(l)‖ at the end of the epoch.
+    """
+
+    epoch: int  # 1-based
+    step: int  # optimiser steps so far, all epochs
+    train_loss: float  # mean of the per-batch losses over the epoch
+    val_loss: float | None
+    lr: float
+    grad_norms: dict[str, float]
+    weight_norms: dict[str, float]
+    seconds: float  # wall time of the epoch (training steps, validation and norms)
+
+
+@dataclass
+class History:
+    """Per-epoch record of a ``fit``.
+
+    best_epoch: epoch of the lowest validation loss (of the lowest training loss without
+    validation data); stopped_epoch: the last epoch that ran (< epochs when stopped early).
+    """
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_epoch: int = 0
+
+
+def balanced_class_weights(y, n_classes: int) -> np.ndarray:
+    """Per-class weights n / (k · count_c), shape (n_classes,), as sklearn's "balanced".
+
+    y: class indices (n,) in [0, n_classes).  Classes absent from y get weight 0.
+    Per-sample weights are ``balanced_class_weights(y, k)[y]``.
+    """
+    y = np.asarray(y)
+    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+    if len(counts) != n_classes:
+        raise ValueError(f"class indices must lie in [0, {n_classes})")
+    weights = np.zeros(n_classes)
+    present = counts > 0
+    weights[present] = len(y) / (n_classes * counts[present])
+    return weights
+
+
+def _batch_scale(sw: np.ndarray | None, starts: np.ndarray, n: int, dtype) -> np.ndarray:
+    """Column (n, 1) of sᵢ / Σ_batch s: the weight of each row in its mini-batch's mean."""
+    sizes = np.diff(np.append(starts, n))
+    if sw is None:
+        return np.repeat(1.0 / sizes, sizes).astype(dtype).reshape(n, 1)
+    sums = np.repeat(np.add.reduceat(sw, starts), sizes)
+    scale = np.divide(sw, sums, out=np.zeros(n), where=sums > 0)
+    return scale.astype(dtype).reshape(n, 1)
+
+
+def _check_sample_weight(sample_weight, n: int) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    sw = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    if len(sw) != n or not np.all(np.isfinite(sw)) or (n and sw.min() < 0):
+        raise ValueError(f"sample_weight must hold {n} finite non-negative numbers")
+    return sw
+
+
+def _diverged(epoch: int, step: int, what: str, value: float, lr: float) -> TrainingDiverged:
+    return TrainingDiverged(
+        f"training diverged at epoch {epoch}, step {step}: the {what} became {value}; "
+        f"try a lower learning rate (it was {lr:g})"
+    )
+
+
+def fit(
+    net: Network,
+    X,
+    Y,
+    optimizer,
+    epochs: int = 10,
+    batch_size: int = 256,
+    rng: np.random.Generator | None = None,
+    X_val=None,
+    Y_val=None,
+    sample_weight=None,
+    val_sample_weight=None,
+    l2: float = 0.0,
+    schedule: Callable[[int], float] | None = None,
+    patience: int | None = None,
+    callbacks: Iterable[Callable[[EpochEnd], bool | None]] = (),
+    restore_best: bool = True,
+) -> History:
+    """Train ``net`` in place by mini-batch gradient descent and return its History.
+
+    X: (n, n_0); Y: class indices (n,) for softmax, else (n, n_L).  Each step minimises the
+    batch's weighted mean cost + ½·l2·Σ‖W(l)‖² (biases not decayed).  With validation data,
+    the validation loss is computed each epoch; ``patience`` stops after that many epochs
+    without improvement, and ``restore_best`` puts back the weights of the best epoch at the
+    end (stopped early or not).  A callback returning True stops training after that epoch.
+    Raises TrainingDiverged when a loss becomes NaN or infinite.
+    """
+    X, T = net.inputs(X), net.targets(Y)
+    n = len(X)
+    if n != len(T) or n == 0:
+        raise ValueError(f"need as many targets as input rows (> 0), got {n} and {len(T)}")
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(T))):
+        raise ValueError("training inputs and targets must be finite (impute or drop NaN first)")
+    has_val = X_val is not None and Y_val is not None
+    if patience is not None and not has_val:
+        raise ValueError("early stopping (patience) needs X_val and Y_val")
+    sw = _check_sample_weight(sample_weight, n)
+    weighted = sw is not None  # else every row weighs 1/batch size: a scalar, cheaper than a column
+    rng = np.random.default_rng() if rng is None else rng
+    callbacks = tuple(callbacks)
+
+    X = np.ascontiguousarray(X, net.dtype)
+    B = min(int(batch_size), n)
+    starts = np.arange(0, n, B)
+    ws = Workspace(net, B)
+    theta, n_w = net.params, net.n_weights
+    X_epoch, T_epoch = np.empty_like(X), np.empty_like(T)  # this epoch's shuffled copy
+    per_sample = np.empty(n, net.dtype)  # a_y (softmax + cross-entropy) or C per row
+    # named special case: with one-hot y, C = −ln a_y, so one row-dot per step records the loss
+    ce_shortcut = net.output == "softmax" and net.cost == "cross_entropy"
+    cost = COSTS[net.cost]
+    l2_buf = np.empty(n_w, net.dtype) if l2 else None
+    names, offsets = net.segments()
+    sq = np.empty_like(theta) if callbacks else None
+
+    history = History()
+    best_loss, best_params, wait, step = np.inf, None, 0, 0
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        for epoch in range(1, epochs + 1):
+            t0 = time.perf_counter()
+            if schedule is not None:
+                optimizer.lr = float(schedule(epoch))
+            order = rng.permutation(n)
+            np.take(X, order, axis=0, out=X_epoch)
+            np.take(T, order, axis=0, out=T_epoch)
+            scale = _batch_scale(None if sw is None else sw[order], starts, n, net.dtype)
+            grad_norm_sum = np.zeros(len(names))
+
+            for s in starts.tolist():
+                e = s + B
+                a_L = ws.forward(X_epoch[s:e])
+                if ce_shortcut:
+                    np.einsum("ij,ij->i", a_L, T_epoch[s:e], out=per_sample[s:e])  # a_y
+                else:
+                    per_sample[s:e] = cost.value(a_L, T_epoch[s:e])  # C(a(L), y)
+                grad = ws.backward(T_epoch[s:e], scale[s:e] if weighted else 1.0 / len(a_L))
+                if l2:
+                    np.multiply(theta[:n_w], l2, out=l2_buf)
+                    grad[:n_w] += l2_buf  # ∂/∂W (½ λ ‖W‖²) = λ W
+                if callbacks:
+                    np.multiply(grad, grad, out=sq)
+                    grad_norm_sum += np.sqrt(np.add.reduceat(sq, offsets))  # ‖∂C/∂W(l)‖, ‖∂C/∂b(l)‖
+                optimizer.step(theta, grad)
+                step += 1
+
+            costs = per_sample.astype(np.float64)
+            if ce_shortcut:
+                costs = -np.log(np.maximum(costs, np.finfo(net.dtype).tiny))  # C = −ln a_y
+            batch_loss = np.add.reduceat(costs * scale[:, 0], starts)
+            if not np.all(np.isfinite(batch_loss)):
+                first = int(np.argmin(np.isfinite(batch_loss)))
+                raise _diverged(epoch, step - len(starts) + first + 1, "training loss",
+                                batch_loss[first], optimizer.lr)
+            train_loss = float(batch_loss.mean())
+            history.train_loss.append(train_loss)
+            history.lr.append(optimizer.lr)
+
+            val_loss = None
+            if has_val:
+                val_loss = net.loss(X_val, Y_val, val_sample_weight)
+                if not np.isfinite(val_loss):
+                    raise _diverged(epoch, step, "validation loss", val_loss, optimizer.lr)
+                history.val_loss.append(val_loss)
+            monitored = train_loss if val_loss is None else val_loss
+            if monitored < best_loss:
+                best_loss, history.best_epoch, wait = monitored, epoch, 0
+                if has_val and restore_best:
+                    best_params = theta.copy()
+            else:
+                wait += 1
+            history.stopped_epoch = epoch
+
+            stop = patience is not None and wait >= patience
+            seconds = time.perf_counter() - t0
+            history.seconds.append(seconds)
+            if callbacks:
+                np.multiply(theta, theta, out=sq)
+                weight_norms = np.sqrt(np.add.reduceat(sq, offsets))
+                event = EpochEnd(
+                    epoch=epoch, step=step, train_loss=train_loss, val_loss=val_loss, lr=optimizer.lr,
+                    grad_norms=dict(zip(names, (grad_norm_sum / len(starts)).tolist())),
+                    weight_norms=dict(zip(names, weight_norms.tolist())),
+                    seconds=time.perf_counter() - t0,
+                )
+                for callback in callbacks:
+                    stop = bool(callback(event)) or stop
+            if stop:
+                break
+
+    if best_params is not None:
+        theta[...] = best_params
+    return history
