@@ -1,0 +1,55 @@
+"""``geonet ui``: browse the project's MLflow runs in a local web UI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from geonet.cli._common import echo_err, handle_errors
+
+
+def ui(
+    tracking_uri: Annotated[
+        Optional[str],
+        typer.Option(
+            "--tracking-uri",
+            help="MLflow store to show (default: $MLFLOW_TRACKING_URI, else ./mlruns/mlflow.db).",
+        ),
+    ] = None,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; 0.0.0.0 exposes the UI to the network.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 5000,
+    workers: Annotated[int, typer.Option(help="Server worker processes (1 is plenty for one user).")] = 1,
+) -> None:
+    """Start the MLflow UI on this project's runs (Ctrl-C to stop)."""
+    import subprocess
+
+    from geonet.tracking.server import UI_MODE_TIP, server_command, server_env, server_url
+    from geonet.tracking.store import resolve_tracking_uri
+
+    uri = resolve_tracking_uri(tracking_uri, Path.cwd())
+    command = server_command(uri, host=host, port=port, workers=workers)
+    typer.echo(f"MLflow UI for {uri}")
+    typer.echo(f"  open {server_url(host, port)}  (ready in a few seconds; Ctrl-C to stop)")
+    typer.echo(f"  {UI_MODE_TIP}")
+    process = subprocess.Popen(command, env=server_env())
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        echo_err("stopped")
+        raise typer.Exit(0) from None
+    if code != 0:
+        echo_err(f"error: mlflow server exited with code {code}")
+        raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ui")(handle_errors(ui))

@@ -1,0 +1,111 @@
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from geonet.cli import ui as ui_cli
+from geonet.errors import ConfigError
+from geonet.tracking.server import server_command, server_env, server_url
+
+
+@pytest.fixture(scope="module")
+def app():
+    app = typer.Typer()
+    ui_cli.register(app)
+
+    @app.command("other")  # a second command so that `ui` stays a named subcommand
+    def _other() -> None:
+        pass
+
+    return app
+
+
+@pytest.fixture()
+def db(tmp_path):
+    path = tmp_path / "mlruns" / "mlflow.db"
+    path.parent.mkdir()
+    path.write_bytes(b"")
+    return path
+
+
+def test_help(app):
+    result = CliRunner().invoke(app, ["ui", "--help"])
+    assert result.exit_code == 0
+    for option in ("--tracking-uri", "--host", "--port", "--workers"):
+        assert option in result.output
+
+
+def test_server_command(db):
+    uri = f"sqlite:///{db.as_posix()}"
+    cmd = server_command(uri, port=5123)
+    assert cmd[:4] == [sys.executable, "-m", "mlflow", "server"]
+    args = dict(zip(cmd[4::2], cmd[5::2]))
+    assert args == {
+        "--backend-store-uri": uri,
+        "--default-artifact-root": (db.parent / "artifacts").as_uri(),
+        "--host": "127.0.0.1",
+        "--port": "5123",
+        "--workers": "1",
+    }
+
+
+def test_server_env_and_url():
+    env = server_env({"PATH": "/bin"})
+    assert env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false"
+    assert env["MLFLOW_DISABLE_TELEMETRY"] == "true"
+    assert server_url("0.0.0.0", 5000) == "http://127.0.0.1:5000"
+
+
+def test_bad_stores_and_options(db, tmp_path):
+    with pytest.raises(ConfigError, match="SQLite"):
+        server_command("http://localhost:5000")
+    with pytest.raises(ConfigError, match="train a model first"):
+        server_command(f"sqlite:///{(tmp_path / 'none.db').as_posix()}")
+    with pytest.raises(ConfigError, match="port"):
+        server_command(f"sqlite:///{db.as_posix()}", port=0)
+
+
+def test_cli_reports_missing_store(app, tmp_path):
+    result = CliRunner().invoke(app, ["ui", "--tracking-uri", f"sqlite:///{tmp_path}/none.db"])
+    assert result.exit_code == 1
+    assert "error: no MLflow database yet" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_server_starts_and_answers_health(store):
+    from geonet.tracking.logger import RunTracker
+
+    with RunTracker(store, "ui-smoke"):
+        pass  # make sure the database exists
+    port = _free_port()
+    proc = subprocess.Popen(
+        server_command(store, port=port), env=server_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{server_url('127.0.0.1', port)}/health", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None, "mlflow server exited"
+                assert time.monotonic() < deadline, "mlflow server not ready after 60 s"
+                time.sleep(0.5)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
