@@ -56,3 +56,16 @@ def handle_errors(fn: F) -> F:
 
 def is_debug_argv() -> bool:
     return "--debug" in sys.argv
+
+
+def print_metrics(metrics: dict, title: str) -> None:
+    """A two-column table of ``{name: value}`` on stdout."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_header=True)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in metrics.items():
+        table.add_row(name, f"{value:.4f}" if isinstance(value, float) else str(value))
+    Console().print(table)

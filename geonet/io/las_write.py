@@ -11,11 +11,18 @@ from geonet.io.las import _lasio_read, decode_las_bytes
 from geonet.io.write import atomic_path
 
 
-def write_las_with_curves(src_path, out_path, curves: dict[str, tuple[np.ndarray, str, str]]) -> Path:
+def write_las_with_curves(
+    src_path,
+    out_path,
+    curves: dict[str, tuple[np.ndarray, str, str]],
+    params: dict[str, tuple[object, str]] | None = None,
+) -> Path:
     """Copy ``src_path`` (read with lasio) to ``out_path`` with ``curves`` appended.
 
     ``curves``: name → (values, one per original data row, unit, description). NaN values are
-    written as the file's NULL value (-999.25 when the file has none). The write is atomic.
+    written as the file's NULL value (-999.25 when the file has none). ``params``: name →
+    (value, description) added to the ~Parameter section (e.g. a class-code lookup).
+    The write is atomic.
     """
     src_path, out_path = Path(src_path), Path(out_path)
     try:
@@ -30,6 +37,11 @@ def write_las_with_curves(src_path, out_path, curves: dict[str, tuple[np.ndarray
         if values.shape[0] != n_rows:
             raise InputError(f"curve {name!r} has {values.shape[0]} values but the LAS has {n_rows} rows", path=src_path)
         las.append_curve(str(name), values, unit=unit or "", descr=descr or "")
+    if params:
+        import lasio
+
+        for name, (value, descr) in params.items():
+            las.params[str(name)] = lasio.HeaderItem(str(name), unit="", value=value, descr=descr or "")
     null = las.well["NULL"].value if "NULL" in las.well else None
     if null in (None, ""):
         las.well["NULL"] = _null_item(-999.25)

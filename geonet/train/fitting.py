@@ -1,0 +1,196 @@
+"""Fit a geonet model on a feature table: split by well, preprocess, train the MLP.
+
+No tracking here: metrics leave through callbacks (``geonet.workflows`` hands them to MLflow).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from geonet.errors import ConfigError, InputError
+from geonet.nn import ACTIVATIONS, Network, balanced_class_weights, fit, make_optimizer, make_schedule
+from geonet.train.config import TrainConfig
+from geonet.train.model import GeonetModel
+from geonet.train.preprocess import DEPTH, WELL, Preprocessor
+from geonet.train.split import WellSplit, split_wells
+
+#: columns of a feature table that are never model inputs by default
+NON_FEATURES = {WELL, DEPTH, "LITHOLOGY", "LITHOLOGY_CONFIDENCE", "X_LOC", "Y_LOC", "Z_LOC", "DEPTH_MD"}
+
+
+@dataclass
+class Prepared:
+    """Everything the network needs, derived from one table and one config."""
+
+    task: str
+    features: list[str]
+    split: WellSplit
+    preprocessor: Preprocessor
+    classes: list[float]
+    X_train: np.ndarray
+    Y_train: np.ndarray
+    X_val: np.ndarray | None
+    Y_val: np.ndarray | None
+    sample_weight: np.ndarray | None
+    val_frame: pd.DataFrame  # the validation rows used (WELL, DEPTH_M, curves, target)
+    target_center: float = 0.0
+    target_scale: float = 1.0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class FitOutcome:
+    model: GeonetModel
+    history: object  # geonet.nn fit history (.train_loss, .val_loss, .best_epoch, ...)
+    prepared: Prepared
+
+
+def infer_task(y: pd.Series) -> str:
+    """``classify`` for a few integer-valued codes (lithology), else ``regress``."""
+    values = y.dropna().to_numpy()
+    if len(values) and np.all(np.mod(values, 1) == 0) and len(np.unique(values)) <= 50:
+        return "classify"
+    return "regress"
+
+
+def default_features(df: pd.DataFrame, target: str, exclude: Sequence[str] = ()) -> list[str]:
+    skip = NON_FEATURES | {target} | set(exclude)
+    return [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])
+            and not c.endswith("_PRED") and not c.startswith("PROB_")]
+
+
+def prepare(df: pd.DataFrame, config: TrainConfig, *, source: str = "table") -> Prepared:
+    """Select labelled rows, split wells, fit the preprocessing on training wells only."""
+    for col in (WELL, DEPTH, config.target):
+        if col not in df.columns:
+            raise InputError(f"{source}: no column {col!r}; columns are {list(df.columns)}")
+    labelled = df[df[config.target].notna()]
+    if labelled.empty:
+        raise InputError(f"{source}: target {config.target!r} has no values")
+    task = config.task or infer_task(labelled[config.target])
+    features = list(config.features) if config.features else default_features(df, config.target, config.exclude)
+    if not features:
+        raise ConfigError(f"{source}: no feature curves to train on")
+    if config.target in features:
+        raise ConfigError(f"{source}: the target {config.target!r} cannot also be a feature")
+    rng = np.random.default_rng(config.seed)
+    split = split_wells(labelled[WELL].unique().tolist(), val_wells=config.val_wells,
+                        val_fraction=config.val_fraction, rng=rng, source=source)
+    # context windows need the whole well in depth order, including unlabelled rows
+    ordered = df.sort_values([WELL, DEPTH], kind="stable")
+    train_all = ordered[ordered[WELL].isin(split.train_wells)]
+    val_all = ordered[ordered[WELL].isin(split.val_wells)]
+    pre = Preprocessor.fit(train_all[train_all[config.target].notna()], features, log10=config.log10,
+                           missing=config.missing, scaler=config.scaler, context=config.context,
+                           context_stride=config.context_stride, source=source)
+
+    def design(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+        X, mask = pre.transform(frame, source=source, dtype=config.dtype)
+        labelled_mask = frame[config.target].notna().to_numpy()
+        keep = labelled_mask[mask]
+        used = frame[mask & labelled_mask]
+        if config.max_rows_per_well:
+            used, keep = _thin(used, X, keep, config.max_rows_per_well)
+        return X[keep], used
+
+    X_train, train_rows = design(train_all)
+    if len(X_train) == 0:
+        raise InputError(f"{source}: no usable training rows (check the missing-curve policy)")
+    X_val, val_rows = design(val_all) if split.val_wells else (None, val_all.iloc[:0])
+    y_train = train_rows[config.target].to_numpy(dtype=np.float64)
+    prepared = Prepared(task=task, features=features, split=split, preprocessor=pre, classes=[],
+                        X_train=X_train, Y_train=y_train, X_val=X_val, Y_val=None, sample_weight=None,
+                        val_frame=val_rows)
+    if task == "classify":
+        classes = np.unique(y_train)
+        prepared.classes = classes.tolist()
+        prepared.Y_train = np.searchsorted(classes, y_train).astype(np.int64)
+        if X_val is not None:
+            y_val = val_rows[config.target].to_numpy(dtype=np.float64)
+            known = np.isin(y_val, classes)  # classes never seen in training cannot be predicted
+            prepared.X_val, prepared.val_frame = X_val[known], val_rows[known]
+            prepared.Y_val = np.searchsorted(classes, y_val[known]).astype(np.int64)
+            prepared.counts["val_rows_unseen_class"] = int((~known).sum())
+        if config.class_weight != "none":
+            w = balanced_class_weights(prepared.Y_train, len(classes))
+            if config.class_weight == "sqrt":
+                w = np.sqrt(w)
+            prepared.sample_weight = np.asarray(w, dtype=config.dtype)[prepared.Y_train]
+    else:
+        center, scale = float(y_train.mean()), float(y_train.std() or 1.0)
+        prepared.target_center, prepared.target_scale = center, scale
+        prepared.Y_train = ((y_train - center) / scale).astype(config.dtype)[:, None]
+        if X_val is not None:
+            y_val = val_rows[config.target].to_numpy(dtype=np.float64)
+            prepared.Y_val = ((y_val - center) / scale).astype(config.dtype)[:, None]
+    prepared.counts.update(train_rows=len(prepared.X_train),
+                           val_rows=0 if prepared.X_val is None else len(prepared.X_val))
+    if prepared.X_val is not None and len(prepared.X_val) == 0:
+        prepared.X_val = prepared.Y_val = None
+    return prepared
+
+
+def fit_model(
+    df: pd.DataFrame,
+    config: TrainConfig,
+    *,
+    callbacks: Sequence[Callable] = (),
+    source: str = "table",
+    prepared: Prepared | None = None,
+    network: Network | None = None,
+) -> FitOutcome:
+    """Train a network on ``df`` with ``config``; per-epoch events go to ``callbacks``.
+
+    ``prepared`` and ``network`` may be built beforehand (:func:`prepare`, :func:`build_network`)
+    so that callbacks can see them.
+    """
+    prepared = prepared or prepare(df, config, source=source)
+    network = network or build_network(prepared, config)
+    rng = np.random.default_rng(config.seed + 1)
+    try:
+        optimizer = make_optimizer(config.optimizer, lr=config.lr)
+        schedule = make_schedule(config.schedule, lr=config.lr,
+                                 **({"epochs": config.epochs} if config.schedule == "cosine" else {}))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    history = fit(
+        network, prepared.X_train, prepared.Y_train,
+        optimizer=optimizer, schedule=schedule,
+        epochs=config.epochs, batch_size=config.batch_size, rng=rng,
+        X_val=prepared.X_val, Y_val=prepared.Y_val, sample_weight=prepared.sample_weight,
+        l2=config.l2, patience=config.patience if prepared.X_val is not None else None,
+        callbacks=tuple(callbacks),
+    )
+    model = GeonetModel(network=network, preprocessor=prepared.preprocessor, task=prepared.task,
+                        target=config.target, classes=prepared.classes,
+                        target_center=prepared.target_center, target_scale=prepared.target_scale)
+    return FitOutcome(model=model, history=history, prepared=prepared)
+
+
+def build_network(prepared: Prepared, config: TrainConfig) -> Network:
+    """The untrained network for ``prepared`` data: inputs → ``config.hidden`` → classes or 1 value."""
+    n_out = len(prepared.classes) if prepared.task == "classify" else 1
+    if config.activation not in ACTIVATIONS:
+        raise ConfigError(f"activation {config.activation!r} is not one of {', '.join(sorted(ACTIVATIONS))}")
+    return Network([prepared.X_train.shape[1], *config.hidden, n_out], activation=config.activation,
+                   output="softmax" if prepared.task == "classify" else "identity",
+                   dtype=config.dtype, rng=np.random.default_rng(config.seed))
+
+
+def _thin(rows: pd.DataFrame, X: np.ndarray, keep: np.ndarray, limit: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Keep at most ``limit`` evenly spaced labelled rows per well."""
+    positions = np.flatnonzero(keep)
+    wells = rows[WELL].to_numpy()
+    chosen = []
+    for well in pd.unique(wells):
+        idx = np.flatnonzero(wells == well)
+        step = max(1, int(np.ceil(len(idx) / limit)))
+        chosen.append(idx[::step])
+    chosen = np.concatenate(chosen) if chosen else np.array([], dtype=int)
+    new_keep = np.zeros_like(keep)
+    new_keep[positions[chosen]] = True
+    return rows.iloc[chosen], new_keep

@@ -1,0 +1,129 @@
+"""A trained geonet model: the network plus everything needed to feed it a feature table.
+
+On disk (a directory): ``network.npz`` + ``network.json`` (``geonet.nn.save_network``) and
+``preprocess.json`` (features, scaling, imputation, context window, target, classes). No pickles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geonet.errors import ModelError
+from geonet.nn import Network, load_network, save_network
+from geonet.train.lithology import code_table
+from geonet.train.preprocess import Preprocessor
+
+PREPROCESS_FILE = "preprocess.json"
+
+
+@dataclass
+class GeonetModel:
+    network: Network
+    preprocessor: Preprocessor
+    task: str  # classify | regress
+    target: str
+    classes: list[float] = field(default_factory=list)  # label codes, in output-unit order
+    target_center: float = 0.0  # regression targets are standardised for training
+    target_scale: float = 1.0
+
+    # ---- prediction ---------------------------------------------------------------------
+    @property
+    def pred_column(self) -> str:
+        return f"{self.target}_PRED"
+
+    def prob_columns(self) -> list[str]:
+        return [f"PROB_{_code_label(c)}" for c in self.classes]
+
+    def predict_frame(self, df: pd.DataFrame, *, source: str = "input") -> pd.DataFrame:
+        """Predictions for every row of ``df`` (same index); rows that cannot be used are NaN.
+
+        Classification: ``<TARGET>_PRED`` (label code) and ``PROB_<code>`` per class.
+        Regression: ``<TARGET>_PRED`` in the target's units.
+        """
+        X, mask = self.preprocessor.transform(df, source=source, dtype=self.network.dtype)
+        out = pd.DataFrame(index=df.index)
+        if self.task == "classify":
+            proba = np.full((len(df), len(self.classes)), np.nan)
+            if len(X):
+                proba[mask] = self.network.predict_output(X)
+            pred = np.full(len(df), np.nan)
+            pred[mask] = np.asarray(self.classes, dtype=float)[proba[mask].argmax(axis=1)]
+            out[self.pred_column] = pred
+            for name, col in zip(self.prob_columns(), proba.T):
+                out[name] = col
+        else:
+            pred = np.full(len(df), np.nan)
+            if len(X):
+                pred[mask] = self.network.predict_output(X)[:, 0] * self.target_scale + self.target_center
+            out[self.pred_column] = pred
+        return out
+
+    def class_names(self) -> list[str]:
+        return [code_name(c) for c in self.classes]
+
+    # ---- persistence --------------------------------------------------------------------
+    def save(self, directory: str | Path) -> Path:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        save_network(self.network, directory, metadata={"geonet_model": "1"})
+        meta = {
+            "task": self.task,
+            "target": self.target,
+            "classes": [float(c) for c in self.classes],
+            "class_names": self.class_names() if self.task == "classify" else [],
+            "target_center": self.target_center,
+            "target_scale": self.target_scale,
+            "preprocessor": self.preprocessor.to_dict(),
+        }
+        _atomic_write_text(directory / PREPROCESS_FILE, json.dumps(meta, indent=2))
+        return directory
+
+
+def load_model(directory: str | Path) -> GeonetModel:
+    """Load a model directory written by :meth:`GeonetModel.save`."""
+    directory = Path(directory)
+    meta_path = directory / PREPROCESS_FILE
+    if not meta_path.is_file():
+        raise ModelError(f"not a geonet model directory (no {PREPROCESS_FILE})", path=directory)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        network, _ = load_network(directory)
+        return GeonetModel(
+            network=network,
+            preprocessor=Preprocessor.from_dict(meta["preprocessor"]),
+            task=meta["task"],
+            target=meta["target"],
+            classes=meta.get("classes", []),
+            target_center=meta.get("target_center", 0.0),
+            target_scale=meta.get("target_scale", 1.0),
+        )
+    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+        raise ModelError(f"model files are damaged or from another version: {exc}", path=directory) from None
+
+
+def code_name(code: float) -> str:
+    """Display name of a label code: the FORCE lithology name, else the code itself."""
+    lith = code_table().get(int(code)) if float(code).is_integer() else None
+    return lith.name if lith else _code_label(code)
+
+
+def _code_label(code: float) -> str:
+    return str(int(code)) if float(code).is_integer() else str(code)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

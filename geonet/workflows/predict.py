@@ -1,0 +1,121 @@
+"""``geonet predict``: run a trained model on new wells or grids and write the predictions back.
+
+- LAS input → a copy of the LAS with the prediction added as curves (class code and one
+  probability curve per class, or the predicted value), plus one table of every well's predictions.
+- Table input (CSV/Parquet) → the same table of predictions.
+- Grid input (NetCDF/Zarr) → a NetCDF with the prediction as new variables on the same coordinates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geonet import __version__
+from geonet.errors import InputError
+from geonet.train.model import GeonetModel, code_name, load_model
+
+
+
+@dataclass
+class PredictResult:
+    outputs: list[Path] = field(default_factory=list)
+    table: Path | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. curves absent and filled with medians
+    rows: int = 0
+
+
+def predict(
+    model: str,
+    inputs: list[str | Path],
+    out_dir: str | Path,
+    *,
+    tracking_uri: str | None = None,
+    fmt: str = "parquet",
+) -> PredictResult:
+    """Predict every input with ``model`` and write the results under ``out_dir``.
+
+    ``model``: ``runs:/<id>/model``, ``models:/<name>/<version|latest>`` or a local directory.
+    Inputs get the same normalisation as ``geonet ingest`` (aliases, depth units, nulls), then
+    the model's stored transforms. Outputs are written to temporary files and renamed.
+    """
+    from geonet.tracking.pyfunc_model import resolve_model_dir
+    from geonet.tracking.store import resolve_tracking_uri
+
+    loaded = load_model(resolve_model_dir(model, resolve_tracking_uri(tracking_uri) if _is_uri(model) else ""))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    from geonet.features.ingest import expand_inputs, input_kind, load_well, predict_grid
+
+    result = PredictResult()
+    files, missing = expand_inputs(inputs)
+    if missing:
+        raise InputError(missing[0][1], path=missing[0][0])
+    if not files:
+        raise InputError(f"no LAS, table or grid files in {', '.join(map(str, inputs))}")
+    frames = []
+    for path in files:
+        kind = input_kind(path)
+        if kind == "grid":
+            out = out_dir / f"{path.name.split('.')[0]}_geonet.nc"
+            predict_grid(path, out, lambda chunk, src=path: _grid_columns(loaded, chunk, src))
+            result.outputs.append(out)
+            continue
+        df = load_well(path)
+        absent = loaded.preprocessor.absent_curves(df)
+        if absent:
+            result.notes.append(f"{path}: curves {absent} absent, filled with training medians")
+        pred = loaded.predict_frame(df, source=str(path))
+        if kind == "las":
+            result.outputs.append(_write_las(path, out_dir / f"{path.stem}_geonet.las", loaded, pred))
+        keep = [c for c in ("WELL", "DEPTH_M", loaded.target) if c in df.columns]
+        frames.append(pd.concat([df[keep], pred], axis=1))
+    if frames:
+        from geonet.features.table import write_feature_table
+
+        table = pd.concat(frames, ignore_index=True)
+        result.rows = len(table)
+        result.table = out_dir / f"predictions.{'csv' if fmt == 'csv' else 'parquet'}"
+        meta = {"geonet_version": __version__, "model": model, "sources": [str(p) for p in files]}
+        write_feature_table(table, result.table, meta, fmt=fmt)
+        result.outputs.append(result.table)
+    return result
+
+
+def prediction_curves(model: GeonetModel, pred: pd.DataFrame) -> dict[str, tuple[np.ndarray, str, str]]:
+    """LAS curves for a prediction frame: name → (values, unit, description)."""
+    if model.task != "classify":
+        return {model.pred_column: (pred[model.pred_column].to_numpy(), "",
+                                    f"geonet predicted {model.target}")}
+    curves = {model.pred_column: (pred[model.pred_column].to_numpy(), "",
+                                  f"geonet predicted {model.target} code (names in ~Parameter)")}
+    for name, code in zip(model.prob_columns(), model.classes):
+        curves[name] = (pred[name].to_numpy(), "v/v", f"geonet probability of {code_name(code)}")
+    return curves
+
+
+def class_lookup(model: GeonetModel) -> dict[str, tuple[object, str]]:
+    """~Parameter entries naming each predicted code, e.g. ``CLASS_65000 = Shale``."""
+    if model.task != "classify":
+        return {}
+    return {f"CLASS_{name.removeprefix('PROB_')}": (code_name(code), f"{model.pred_column} code name")
+            for name, code in zip(model.prob_columns(), model.classes)}
+
+
+def _write_las(src: Path, dst: Path, model: GeonetModel, pred: pd.DataFrame) -> Path:
+    from geonet.io.las_write import write_las_with_curves
+
+    write_las_with_curves(src, dst, prediction_curves(model, pred), params=class_lookup(model))
+    return dst
+
+
+def _grid_columns(model: GeonetModel, chunk: pd.DataFrame, path: Path) -> dict[str, np.ndarray]:
+    pred = model.predict_frame(chunk, source=str(path))
+    return {c: pred[c].to_numpy() for c in pred.columns}
+
+
+def _is_uri(model: str) -> bool:
+    return model.startswith(("runs:/", "models:/")) or "://" in model

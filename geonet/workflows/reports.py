@@ -1,0 +1,71 @@
+"""Evaluation summaries and their plots, shared by ``geonet train`` and ``geonet evaluate``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geonet.train.metrics import classification_report, force_penalty_score, is_force_codes, regression_report
+from geonet.train.model import GeonetModel, code_name
+
+#: log curves shown beside the lithology columns of a well-track plot, when present
+TRACK_CURVES = ("GR", "RHOB", "NPHI", "DTC", "RDEP")
+
+
+def evaluate_frame(frame: pd.DataFrame, predictions: pd.DataFrame, model: GeonetModel, *, prefix: str = "") -> dict:
+    """Metrics of ``predictions`` (from ``model.predict_frame``) against ``frame[model.target]``.
+
+    Only rows with both a label and a prediction count. Returns a JSON-ready dict with
+    ``metrics`` (flat ``{name: float}``, names prefixed by ``prefix``) and the details
+    (per-class table and confusion matrix, or regression numbers), plus row counts.
+    """
+    truth = frame[model.target].to_numpy(dtype=np.float64)
+    pred = predictions[model.pred_column].to_numpy(dtype=np.float64)
+    scored = ~np.isnan(truth) & ~np.isnan(pred)
+    summary: dict = {"target": model.target, "task": model.task, "rows_labelled": int((~np.isnan(truth)).sum()),
+                     "rows_scored": int(scored.sum())}
+    if not scored.any():
+        summary["metrics"] = {}
+        return summary
+    y, yhat = truth[scored], pred[scored]
+    if model.task == "classify":
+        labels = np.union1d(y, yhat).tolist()  # classes present in truth or prediction
+        report = classification_report(y, yhat, labels=labels)
+        metrics = {"accuracy": report["accuracy"], "macro_f1": report["macro_f1"]}
+        if is_force_codes(np.r_[y, yhat]):
+            metrics["penalty"] = force_penalty_score(y, yhat)
+        summary.update(labels=[int(c) if float(c).is_integer() else c for c in labels],
+                       label_names=[code_name(c) for c in labels], report=report)
+    else:
+        metrics = regression_report(y, yhat)
+    summary["metrics"] = {f"{prefix}{k}": float(v) for k, v in metrics.items()}
+    return summary
+
+
+def log_evaluation_plots(tracker, frame: pd.DataFrame, model: GeonetModel, summary: dict, *,
+                         max_wells: int = 1) -> None:
+    """Confusion matrix (classification) and a well-track plot per well (up to ``max_wells``)."""
+    from geonet.tracking import plots
+
+    if model.task == "classify" and "report" in summary:
+        cm = np.asarray(summary["report"]["confusion_matrix"])
+        tracker.log_figure(plots.confusion_matrix_plot(cm, summary["label_names"]), "plots/confusion_matrix.png")
+    for well in list(pd.unique(frame["WELL"]))[:max_wells]:
+        rows = frame[frame["WELL"] == well].sort_values("DEPTH_M")
+        pred = model.predict_frame(rows)
+        curves = {c: rows[c].to_numpy() for c in TRACK_CURVES if c in rows.columns}
+        depth = rows["DEPTH_M"].to_numpy()
+        name = f"plots/well_track_{_safe(str(well))}.png"
+        if model.task == "classify":
+            from geonet.train.lithology import code_table
+
+            fig = plots.well_track_plot(depth, curves, rows[model.target].to_numpy(),
+                                        pred[model.pred_column].to_numpy(), code_table(), title=str(well))
+        else:
+            fig = plots.prediction_track_plot(depth, curves, rows[model.target].to_numpy(),
+                                              pred[model.pred_column].to_numpy(), model.target)
+        tracker.log_figure(fig, name)
+
+
+def _safe(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text)

@@ -1,0 +1,130 @@
+"""Tiny LAS wells through ingest → train → evaluate → predict, with MLflow in tmp_path."""
+
+from __future__ import annotations
+
+import lasio
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from geonet.cli.app import app
+
+pytestmark = pytest.mark.slow
+runner = CliRunner()
+
+
+def _invoke(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output + str(result.exception)
+    return result
+
+
+def _last_value(output: str, prefix: str) -> str:
+    lines = [line for line in output.splitlines() if line.startswith(prefix)]
+    assert lines, output
+    return lines[-1].split(prefix, 1)[1].strip()
+
+
+def test_ingest_train_evaluate_predict(tmp_path, tracking_uri, synthetic_wells):
+    a, b, c = synthetic_wells
+    train_table = tmp_path / "train.parquet"
+    test_table = tmp_path / "test.parquet"
+    _invoke("ingest", a, b, "--out", train_table, "--no-progress")
+    _invoke("ingest", c, "--out", test_table, "--no-progress")
+
+    out = _invoke("train", train_table, "--val-wells", "WELL-B", "--hidden", "16", "--epochs", "25",
+                  "--lr", "0.01", "--batch-size", "32", "--experiment", "e2e", "--no-progress", "--patience", "25")
+    run_id = _last_value(out.output, "run id:")
+    model_uri = _last_value(out.output, "model:")
+    assert model_uri == f"runs:/{run_id}/model"
+
+    import mlflow
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri)
+    run = client.get_run(run_id)
+    assert run.info.status == "FINISHED"
+    params = run.data.params
+    assert params["train_wells"] == "WELL-A" and params["val_wells"] == "WELL-B"
+    assert params["task"] == "classify" and "GR" in params["features"]
+    assert len(params["table_sha256"]) == 64
+    losses = client.get_metric_history(run_id, "train_loss")
+    assert len(losses) == 25
+    assert losses[-1].value < losses[0].value
+    grad = client.get_metric_history(run_id, "grad_norm/W1")
+    assert len(grad) == 25 and all(np.isfinite(m.value) and m.value > 0 for m in grad)
+    assert len(client.get_metric_history(run_id, "grad_norm/b2")) == 25
+    assert run.data.metrics["val_accuracy"] > 0.85
+    artifacts = {f.path for f in client.list_artifacts(run_id, "plots")}
+    assert {"plots/loss_curves.png", "plots/grad_norms.png", "plots/confusion_matrix.png"} <= artifacts
+    assert any(p.startswith("plots/well_track_") for p in artifacts)
+    assert "evaluation.json" in {f.path for f in client.list_artifacts(run_id)}
+
+    # the pyfunc model predicts on a DataFrame of curves
+    test_df = pd.read_parquet(test_table)
+    pyfunc = mlflow.pyfunc.load_model(model_uri)
+    pred = pyfunc.predict(test_df[["WELL", "DEPTH_M", "GR", "RHOB", "NPHI", "DTC", "RDEP"]])
+    labelled = test_df["LITHOLOGY"].notna().to_numpy()
+    acc = np.mean(pred["LITHOLOGY_PRED"].to_numpy()[labelled] == test_df["LITHOLOGY"].to_numpy()[labelled])
+    assert acc > 0.85
+
+    out = _invoke("evaluate", test_table, "--model", model_uri, "--experiment", "e2e")
+    eval_run = client.get_run(_last_value(out.output, "run id:"))
+    assert eval_run.data.tags["geonet.model_run_id"] == run_id
+    assert eval_run.data.metrics["accuracy"] == pytest.approx(acc, abs=1e-9)
+    assert -1.0 < eval_run.data.metrics["penalty"] <= 0.0
+
+    out = _invoke("predict", c, "--model", model_uri, "--out", tmp_path / "pred")
+    las = lasio.read(tmp_path / "pred" / "C_geonet.las")
+    assert {"LITHOLOGY_PRED", "PROB_30000", "PROB_65000", "PROB_70000"} <= set(las.keys())
+    probs = np.column_stack([las[k] for k in ("PROB_30000", "PROB_65000", "PROB_70000")])
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(las["LITHOLOGY_PRED"], pred["LITHOLOGY_PRED"].to_numpy())
+    table = pd.read_parquet(tmp_path / "pred" / "predictions.parquet")
+    assert len(table) == len(test_df) and (table["WELL"] == "WELL-C").all()
+
+
+def test_regression_of_density_from_other_logs(tmp_path, tracking_uri, synthetic_wells):
+    table = tmp_path / "wells.parquet"
+    _invoke("ingest", *synthetic_wells, "--out", table, "--no-progress")
+    out = _invoke("train", table, "--target", "RHOB", "--exclude", "LITHOLOGY", "--val-wells", "WELL-C",
+                  "--hidden", "16", "--epochs", "30", "--lr", "0.01", "--batch-size", "32", "--no-progress")
+    from mlflow import MlflowClient
+
+    run = MlflowClient(tracking_uri).get_run(_last_value(out.output, "run id:"))
+    assert run.data.params["task"] == "regress"
+    assert run.data.metrics["val_r2"] > 0.7
+    assert len(MlflowClient(tracking_uri).get_metric_history(run.info.run_id, "val_rmse")) >= 1
+
+
+def test_missing_required_curve_is_one_line_error(tmp_path, tracking_uri, synthetic_wells):
+    from synthetic import write_las
+
+    table = tmp_path / "wells.parquet"
+    _invoke("ingest", *synthetic_wells[:2], "--out", table, "--no-progress")
+    out = _invoke("train", table, "--val-wells", "WELL-B", "--hidden", "8", "--epochs", "2",
+                  "--missing", "drop", "--no-progress")
+    model_uri = _last_value(out.output, "model:")
+    bad = write_las(tmp_path / "no_nphi.las", "WELL-X", 9, drop_nphi=True)
+    result = runner.invoke(app, ["predict", str(bad), "--model", model_uri, "--out", str(tmp_path / "p")])
+    assert result.exit_code == 1
+    assert "no_nphi.las" in result.output and "missing curves ['NPHI']" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_divergence_marks_run_failed(tmp_path, tracking_uri, synthetic_wells):
+    table = tmp_path / "wells.parquet"
+    _invoke("ingest", *synthetic_wells[:2], "--out", table, "--no-progress")
+    result = runner.invoke(app, ["train", str(table), "--target", "RHOB", "--exclude", "LITHOLOGY",
+                                 "--optimizer", "sgd", "--lr", "1e6", "--epochs", "5", "--no-progress",
+                                 "--experiment", "diverge"])
+    assert result.exit_code == 1
+    assert "learning rate" in result.output
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri)
+    exp = client.get_experiment_by_name("diverge")
+    runs = client.search_runs([exp.experiment_id])
+    assert runs and runs[0].info.status == "FAILED"
+    assert "TrainingDiverged" in runs[0].data.tags["geonet.failure_reason"]
