@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from geonet import __version__
 from geonet.train.config import TrainConfig
 from geonet.train.fitting import Prepared, build_network, fit_model, prepare
@@ -76,6 +78,9 @@ def train(
         model = outcome.model
         metrics = {"best_epoch": float(getattr(outcome.history, "best_epoch", 0) or 0),
                    "epochs_run": float(len(recorder.values.get("train_loss", [])))}
+        val_losses = list(getattr(outcome.history, "val_loss", []) or [])
+        if val_losses:
+            metrics["val_loss"] = float(np.nanmin(val_losses))  # the restored (best) weights' loss
         if prepared.X_val is not None:
             val_pred = model.predict_frame(prepared.val_frame, source=str(table))
             summary = evaluate_frame(prepared.val_frame, val_pred, model, prefix="val_")
