@@ -243,6 +243,13 @@ def format_summary(summary: RunSummary) -> str:
         counts[s.status] = counts.get(s.status, 0) + 1
     parts = ", ".join(f"{n} {status}" for status, n in counts.items())
     lines = [f"pipeline {summary.pipeline}: {parts}"]
+    for s in summary.steps:
+        metrics = s.outputs.get("metrics") if isinstance(s.outputs, dict) else None
+        if metrics:
+            shown = ", ".join(f"{k} {v:.4g}" for k, v in metrics.items() if isinstance(v, (int, float)))
+            lines.append(f"  {s.name}: {shown}")
+        for path in (s.outputs.get("outputs") or []) if isinstance(s.outputs, dict) else []:
+            lines.append(f"  {s.name} wrote {path}")
     if summary.run_id:
         lines.append(f"MLflow run {summary.run_id} in experiment {summary.experiment!r}; look: geonet ui")
     lines.append(f"state: {summary.state_path}")

@@ -10,7 +10,8 @@ from pathlib import Path
 from geonet.errors import ConfigError
 
 TASKS = ("classify", "regress")
-CLASS_WEIGHTS = ("none", "balanced", "sqrt")
+CLASS_WEIGHTS = ("none", "balanced", "sqrt", "penalty")
+DECISIONS = ("argmax", "min_penalty")
 
 
 @dataclass
@@ -29,7 +30,7 @@ class TrainConfig:
     batch_size: int = 256
     epochs: int = 20
     l2: float = 0.0
-    class_weight: str = "sqrt"  # none | balanced | sqrt (square root of balanced)
+    class_weight: str = "sqrt"  # none | balanced | sqrt (square root of balanced) | penalty (FORCE matrix)
     patience: int | None = 5
     seed: int = 0
     dtype: str = "float32"
@@ -41,6 +42,10 @@ class TrainConfig:
     context: int = 0  # ±k samples of depth context within a well
     context_stride: int = 1
     max_rows_per_well: int | None = None  # subsample long wells evenly (speed)
+    well_norm: list[str] = field(default_factory=list)  # curves normalised per well to percentiles
+    well_norm_percentiles: list[float] = field(default_factory=lambda: [5.0, 95.0])
+    ensemble: int = 1  # networks trained with seeds seed, seed+1, ...; probabilities averaged
+    decision: str = "argmax"  # argmax | min_penalty (least expected FORCE penalty; FORCE codes only)
 
     @classmethod
     def from_dict(cls, d: dict, *, source: str = "options") -> "TrainConfig":
@@ -49,7 +54,7 @@ class TrainConfig:
         unknown = sorted(set(d) - known)
         if unknown:
             raise ConfigError(f"{source}: unknown training option(s) {unknown}; known: {sorted(known)}")
-        for key in ("features", "exclude", "val_wells"):
+        for key in ("features", "exclude", "val_wells", "well_norm"):
             if isinstance(d.get(key), str):
                 d[key] = [s.strip() for s in d[key].split(",") if s.strip()]
         if isinstance(d.get("hidden"), (int, str)):
@@ -89,6 +94,12 @@ class TrainConfig:
             raise ConfigError(f"{source}: hidden layers must be positive widths, got {self.hidden}")
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
             raise ConfigError(f"{source}: epochs, batch_size and lr must be positive")
+        if self.decision not in DECISIONS:
+            raise ConfigError(f"{source}: decision {self.decision!r} is not one of {', '.join(DECISIONS)}")
+        if int(self.ensemble) < 1:
+            raise ConfigError(f"{source}: ensemble must be at least 1 network, got {self.ensemble}")
+        if len(self.well_norm_percentiles) != 2:
+            raise ConfigError(f"{source}: well_norm_percentiles must be two numbers, got {self.well_norm_percentiles}")
         if self.dtype not in ("float32", "float64"):
             raise ConfigError(f"{source}: dtype must be float32 or float64, got {self.dtype!r}")
 

@@ -14,6 +14,7 @@ import pandas as pd
 from geonet.errors import ConfigError, InputError
 from geonet.nn import ACTIVATIONS, Network, balanced_class_weights, fit, make_optimizer, make_schedule
 from geonet.train.config import TrainConfig
+from geonet.train.decision import class_penalty_matrix, penalty_class_weights
 from geonet.train.model import GeonetModel
 from geonet.train.preprocess import DEPTH, WELL, Preprocessor
 from geonet.train.split import WellSplit, split_wells
@@ -86,7 +87,8 @@ def prepare(df: pd.DataFrame, config: TrainConfig, *, source: str = "table") -> 
     val_all = ordered[ordered[WELL].isin(split.val_wells)]
     pre = Preprocessor.fit(train_all[train_all[config.target].notna()], features, log10=config.log10,
                            missing=config.missing, scaler=config.scaler, context=config.context,
-                           context_stride=config.context_stride, source=source)
+                           context_stride=config.context_stride, well_norm=config.well_norm,
+                           well_norm_percentiles=config.well_norm_percentiles, source=source)
 
     def design(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
         X, mask = pre.transform(frame, source=source, dtype=config.dtype)
@@ -115,12 +117,19 @@ def prepare(df: pd.DataFrame, config: TrainConfig, *, source: str = "table") -> 
             prepared.X_val, prepared.val_frame = X_val[known], val_rows[known]
             prepared.Y_val = np.searchsorted(classes, y_val[known]).astype(np.int64)
             prepared.counts["val_rows_unseen_class"] = int((~known).sum())
+        if config.decision == "min_penalty":
+            class_penalty_matrix(classes)  # fail before training when classes are not FORCE codes
         if config.class_weight != "none":
-            w = balanced_class_weights(prepared.Y_train, len(classes))
+            if config.class_weight == "penalty":
+                w = penalty_class_weights(classes)
+            else:
+                w = balanced_class_weights(prepared.Y_train, len(classes))
             if config.class_weight == "sqrt":
                 w = np.sqrt(w)
             prepared.sample_weight = np.asarray(w, dtype=config.dtype)[prepared.Y_train]
     else:
+        if config.decision != "argmax":
+            raise ConfigError(f"{source}: decision {config.decision!r} is for classification only")
         center, scale = float(y_train.mean()), float(y_train.std() or 1.0)
         prepared.target_center, prepared.target_scale = center, scale
         prepared.Y_train = ((y_train - center) / scale).astype(config.dtype)[:, None]
@@ -143,21 +152,38 @@ def fit_model(
     prepared: Prepared | None = None,
     network: Network | None = None,
 ) -> FitOutcome:
-    """Train a network on ``df`` with ``config``; per-epoch events go to ``callbacks``.
+    """Train a network (or ``config.ensemble`` of them) on ``df`` with ``config``.
 
     ``prepared`` and ``network`` may be built beforehand (:func:`prepare`, :func:`build_network`)
-    so that callbacks can see them.
+    so that callbacks can see them. Per-epoch events of the first network go to ``callbacks``;
+    further ensemble members are trained the same way with seeds ``seed + m`` (initial weights
+    and batch order), silently, and the returned ``history`` is the first network's.
     """
     prepared = prepared or prepare(df, config, source=source)
     network = network or build_network(prepared, config)
-    rng = np.random.default_rng(config.seed + 1)
+    history = _train_one(network, prepared, config, config.seed, callbacks)
+    extra = []
+    for m in range(1, int(config.ensemble)):
+        member = build_network(prepared, config, seed=config.seed + m)
+        _train_one(member, prepared, config, config.seed + m, ())
+        extra.append(member)
+    model = GeonetModel(network=network, preprocessor=prepared.preprocessor, task=prepared.task,
+                        target=config.target, classes=prepared.classes,
+                        target_center=prepared.target_center, target_scale=prepared.target_scale,
+                        extra_networks=extra, decision=config.decision)
+    return FitOutcome(model=model, history=history, prepared=prepared)
+
+
+def _train_one(network: Network, prepared: Prepared, config: TrainConfig, seed: int, callbacks) -> object:
+    """Train ``network`` in place on ``prepared`` data; batch order drawn from ``seed + 1``."""
+    rng = np.random.default_rng(seed + 1)
     try:
         optimizer = make_optimizer(config.optimizer, lr=config.lr)
         schedule = make_schedule(config.schedule, lr=config.lr,
                                  **({"epochs": config.epochs} if config.schedule == "cosine" else {}))
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    history = fit(
+    return fit(
         network, prepared.X_train, prepared.Y_train,
         optimizer=optimizer, schedule=schedule,
         epochs=config.epochs, batch_size=config.batch_size, rng=rng,
@@ -165,20 +191,19 @@ def fit_model(
         l2=config.l2, patience=config.patience if prepared.X_val is not None else None,
         callbacks=tuple(callbacks),
     )
-    model = GeonetModel(network=network, preprocessor=prepared.preprocessor, task=prepared.task,
-                        target=config.target, classes=prepared.classes,
-                        target_center=prepared.target_center, target_scale=prepared.target_scale)
-    return FitOutcome(model=model, history=history, prepared=prepared)
 
 
-def build_network(prepared: Prepared, config: TrainConfig) -> Network:
-    """The untrained network for ``prepared`` data: inputs → ``config.hidden`` → classes or 1 value."""
+def build_network(prepared: Prepared, config: TrainConfig, *, seed: int | None = None) -> Network:
+    """The untrained network for ``prepared`` data: inputs → ``config.hidden`` → classes or 1 value.
+
+    Initial weights are drawn with ``seed`` (default ``config.seed``).
+    """
     n_out = len(prepared.classes) if prepared.task == "classify" else 1
     if config.activation not in ACTIVATIONS:
         raise ConfigError(f"activation {config.activation!r} is not one of {', '.join(sorted(ACTIVATIONS))}")
     return Network([prepared.X_train.shape[1], *config.hidden, n_out], activation=config.activation,
                    output="softmax" if prepared.task == "classify" else "identity",
-                   dtype=config.dtype, rng=np.random.default_rng(config.seed))
+                   dtype=config.dtype, rng=np.random.default_rng(config.seed if seed is None else seed))
 
 
 def _thin(rows: pd.DataFrame, X: np.ndarray, keep: np.ndarray, limit: int) -> tuple[pd.DataFrame, np.ndarray]:

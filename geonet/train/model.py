@@ -1,7 +1,9 @@
 """A trained geonet model: the network plus everything needed to feed it a feature table.
 
 On disk (a directory): ``network.npz`` + ``network.json`` (``geonet.nn.save_network``) and
-``preprocess.json`` (features, scaling, imputation, context window, target, classes). No pickles.
+``preprocess.json`` (features, scaling, imputation, context window, target, classes, decision rule).
+An ensemble keeps its first network there and each further one in a subdirectory ``member_<i>/``
+(listed in ``preprocess.json`` under ``ensemble_members``). No pickles.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pandas as pd
 
 from geonet.errors import ModelError
 from geonet.nn import Network, load_network, save_network
+from geonet.train.decision import class_penalty_matrix, min_penalty_decisions
 from geonet.train.lithology import code_table
 from geonet.train.preprocess import Preprocessor
 
@@ -32,6 +35,26 @@ class GeonetModel:
     classes: list[float] = field(default_factory=list)  # label codes, in output-unit order
     target_center: float = 0.0  # regression targets are standardised for training
     target_scale: float = 1.0
+    extra_networks: list[Network] = field(default_factory=list)  # further ensemble members
+    decision: str = "argmax"  # argmax | min_penalty (classification only)
+
+    @property
+    def networks(self) -> list[Network]:
+        """Every member network; their outputs are averaged."""
+        return [self.network, *self.extra_networks]
+
+    def predict_output(self, X: np.ndarray) -> np.ndarray:
+        """Mean output of the member networks for the design matrix ``X`` (n × inputs) → (n × outputs)."""
+        out = self.network.predict_output(X).astype(np.float64)
+        for net in self.extra_networks:
+            out += net.predict_output(X)
+        return out / len(self.networks)
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Class index per row of ``proba`` (n × classes) under the model's decision rule → (n,)."""
+        if self.decision == "min_penalty":
+            return min_penalty_decisions(proba, class_penalty_matrix(self.classes))
+        return proba.argmax(axis=1)
 
     # ---- prediction ---------------------------------------------------------------------
     @property
@@ -52,16 +75,17 @@ class GeonetModel:
         if self.task == "classify":
             proba = np.full((len(df), len(self.classes)), np.nan)
             if len(X):
-                proba[mask] = self.network.predict_output(X)
+                proba[mask] = self.predict_output(X)
             pred = np.full(len(df), np.nan)
-            pred[mask] = np.asarray(self.classes, dtype=float)[proba[mask].argmax(axis=1)]
+            if len(X):
+                pred[mask] = np.asarray(self.classes, dtype=float)[self.decide(proba[mask])]
             out[self.pred_column] = pred
             for name, col in zip(self.prob_columns(), proba.T):
                 out[name] = col
         else:
             pred = np.full(len(df), np.nan)
             if len(X):
-                pred[mask] = self.network.predict_output(X)[:, 0] * self.target_scale + self.target_center
+                pred[mask] = self.predict_output(X)[:, 0] * self.target_scale + self.target_center
             out[self.pred_column] = pred
         return out
 
@@ -73,6 +97,10 @@ class GeonetModel:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         save_network(self.network, directory, metadata={"geonet_model": "1"})
+        members = []
+        for i, net in enumerate(self.extra_networks, start=1):
+            members.append(f"member_{i}")
+            save_network(net, directory / members[-1], metadata={"geonet_model": "1", "ensemble_member": i})
         meta = {
             "task": self.task,
             "target": self.target,
@@ -80,6 +108,8 @@ class GeonetModel:
             "class_names": self.class_names() if self.task == "classify" else [],
             "target_center": self.target_center,
             "target_scale": self.target_scale,
+            "decision": self.decision,
+            "ensemble_members": members,
             "preprocessor": self.preprocessor.to_dict(),
         }
         _atomic_write_text(directory / PREPROCESS_FILE, json.dumps(meta, indent=2))
@@ -95,6 +125,7 @@ def load_model(directory: str | Path) -> GeonetModel:
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         network, _ = load_network(directory)
+        extra = [load_network(directory / name)[0] for name in meta.get("ensemble_members", [])]
         return GeonetModel(
             network=network,
             preprocessor=Preprocessor.from_dict(meta["preprocessor"]),
@@ -103,6 +134,8 @@ def load_model(directory: str | Path) -> GeonetModel:
             classes=meta.get("classes", []),
             target_center=meta.get("target_center", 0.0),
             target_scale=meta.get("target_scale", 1.0),
+            extra_networks=extra,
+            decision=meta.get("decision", "argmax"),
         )
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
         raise ModelError(f"model files are damaged or from another version: {exc}", path=directory) from None

@@ -3,12 +3,18 @@
 Steps, in order (each one stated, each one saved with the model so predict repeats it exactly):
 
 1. **log10** of resistivity-like curves (non-positive readings become missing);
-2. **missing-curve policy**: ``impute`` (training median + a 0/1 ``<CURVE>_MISSING`` indicator
+2. **well-wise normalisation** (optional, ``well_norm`` curves, e.g. GR): in each well, the curve's
+   ``p_low``/``p_high`` percentiles (default 5/95, over all of that well's rows given to
+   :meth:`Preprocessor.transform`) are mapped linearly onto reference values — the median over
+   training wells of the same percentiles (stored in ``well_norm_reference``). It removes
+   tool-calibration and borehole offsets between wells (the petrophysicist's GR normalisation);
+   a well whose percentiles coincide is only shifted;
+3. **missing-curve policy**: ``impute`` (training median + a 0/1 ``<CURVE>_MISSING`` indicator
    per curve that has gaps in training) or ``drop`` (rows with any missing input are not used);
-3. **depth context**: for a window of ±k samples (every ``context_stride`` samples), the curve
+4. **depth context**: for a window of ±k samples (every ``context_stride`` samples), the curve
    values above and below each sample *within the same well* become extra columns
    ``<CURVE>_M<i>`` / ``<CURVE>_P<i>`` (edges repeat the nearest sample);
-4. **scaling** of the continuous columns (``zscore``: mean/std, ``robust``: median/IQR) with
+5. **scaling** of the continuous columns (``zscore``: mean/std, ``robust``: median/IQR) with
    statistics from the training rows only; indicators stay 0/1.
 """
 
@@ -38,6 +44,9 @@ class Preprocessor:
     scaler: str = "zscore"
     context: int = 0
     context_stride: int = 1
+    well_norm: list[str] = field(default_factory=list)
+    well_norm_percentiles: list[float] = field(default_factory=lambda: [5.0, 95.0])
+    well_norm_reference: dict[str, list[float]] = field(default_factory=dict)  # curve → [low, high]
     medians: dict[str, float] = field(default_factory=dict)
     indicators: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
@@ -56,6 +65,8 @@ class Preprocessor:
         scaler: str = "zscore",
         context: int = 0,
         context_stride: int = 1,
+        well_norm: list[str] | None = None,
+        well_norm_percentiles: list[float] | tuple[float, float] = (5.0, 95.0),
         source: str = "training table",
     ) -> "Preprocessor":
         """Fit on the training rows ``df`` (columns WELL, DEPTH_M and the ``features``)."""
@@ -71,8 +82,19 @@ class Preprocessor:
         unknown = sorted(set(log10) - set(features))
         if unknown:
             raise ConfigError(f"log10 curves {unknown} are not among the features {features}")
+        well_norm = list(well_norm or [])
+        unknown = sorted(set(well_norm) - set(features))
+        if unknown:
+            raise ConfigError(f"well_norm curves {unknown} are not among the features {features}")
+        p_low, p_high = (float(q) for q in well_norm_percentiles)
+        if not 0.0 <= p_low < p_high <= 100.0:
+            raise ConfigError(f"well_norm_percentiles must be two increasing values in [0, 100], "
+                              f"got {list(well_norm_percentiles)}")
         pre = cls(features=list(features), log10=list(log10), missing=missing, scaler=scaler,
-                  context=int(context), context_stride=int(context_stride))
+                  context=int(context), context_stride=int(context_stride),
+                  well_norm=well_norm, well_norm_percentiles=[p_low, p_high])
+        if well_norm:
+            pre.well_norm_reference = pre._well_norm_reference(df, source)
         values = pre._curves(df)
         if missing == "impute":
             medians = np.nanmedian(values, axis=0) if len(values) else np.full(len(features), np.nan)
@@ -124,6 +146,21 @@ class Preprocessor:
         return [c for c in self.features if c not in df.columns]
 
     def _curves(self, df: pd.DataFrame) -> np.ndarray:
+        """Input curves (n × features): log10 applied, then the well-wise normalisation if fitted."""
+        values = self._logged(df)
+        if self.well_norm_reference:
+            wells = _well_ids(df)
+            for name in self.well_norm:
+                j = self.features.index(name)
+                ref_low, ref_high = self.well_norm_reference[name]
+                low, high = _well_percentiles(values[:, j], wells, self.well_norm_percentiles)
+                span = high - low
+                gain = np.where(span > 0, (ref_high - ref_low) / np.where(span > 0, span, 1.0), 1.0)
+                # x' = x_low,ref + (x − x_low,well) · (x_high,ref − x_low,ref) / (x_high,well − x_low,well)
+                values[:, j] = ref_low + (values[:, j] - low) * gain
+        return values
+
+    def _logged(self, df: pd.DataFrame) -> np.ndarray:
         values = df[self.features].to_numpy(dtype=np.float64, copy=True)
         for j, name in enumerate(self.features):
             if name in self.log10:
@@ -131,6 +168,20 @@ class Preprocessor:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     values[:, j] = np.where(col > 0, np.log10(np.where(col > 0, col, 1.0)), np.nan)
         return values
+
+    def _well_norm_reference(self, df: pd.DataFrame, source: str) -> dict[str, list[float]]:
+        """Median over training wells of each well's low/high percentile, per ``well_norm`` curve."""
+        values, wells = self._logged(df), _well_ids(df)
+        reference = {}
+        for name in self.well_norm:
+            j = self.features.index(name)
+            _, first = np.unique(wells, return_index=True)  # one row of each well
+            low, high = _well_percentiles(values[:, j], wells, self.well_norm_percentiles)
+            low, high = low[first], high[first]  # one value per well
+            if np.isnan(low).all():
+                raise MissingCurveError(f"{source}: well_norm curve {name!r} has no values in the training wells")
+            reference[name] = [float(np.nanmedian(low)), float(np.nanmedian(high))]
+        return reference
 
     def _design(self, df: pd.DataFrame, values: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray]:
         """Raw (unscaled) design matrix, its column names, and which columns are continuous."""
@@ -177,6 +228,19 @@ def _well_ids(df: pd.DataFrame) -> np.ndarray:
     if WELL not in df.columns:
         return np.zeros(len(df), dtype=np.int64)
     return pd.factorize(df[WELL])[0]
+
+
+def _well_percentiles(column: np.ndarray, wells: np.ndarray, q: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the ``q[0]`` and ``q[1]`` percentiles of ``column`` over the rows of its well (NaN ignored).
+
+    ``column``: (n,); ``wells``: (n,) integer well ids. Returns two (n,) arrays (NaN for a well
+    without values).
+    """
+    frame = pd.DataFrame({"w": wells, "x": column})
+    grouped = frame.groupby("w", sort=False)["x"]
+    low = grouped.transform(lambda x: x.quantile(q[0] / 100.0)).to_numpy(dtype=np.float64)
+    high = grouped.transform(lambda x: x.quantile(q[1] / 100.0)).to_numpy(dtype=np.float64)
+    return low, high
 
 
 def _shift_within_wells(values: np.ndarray, wells: np.ndarray, k: int) -> np.ndarray:
