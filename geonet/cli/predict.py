@@ -17,11 +17,12 @@ def predict_command(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("predictions"),
     format: Annotated[str, typer.Option("--format", help="Table format: parquet | csv.")] = "parquet",
     tracking_uri: Annotated[Optional[str], typer.Option(help="MLflow tracking URI.")] = None,
+    plots: Annotated[bool, typer.Option(help="Write a well-track picture (PNG) beside each predicted LAS.")] = True,
 ) -> None:
     """Predict new wells or grids: LAS copies with prediction curves, a table, or a NetCDF."""
     from geonet.workflows import predict
 
-    result = predict(model, inputs, out, tracking_uri=tracking_uri, fmt=format)
+    result = predict(model, inputs, out, tracking_uri=tracking_uri, fmt=format, plots=plots)
     for note in result.notes:
         echo_err(f"note: {note}")
     for path in result.outputs:

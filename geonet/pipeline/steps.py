@@ -178,7 +178,7 @@ def run_evaluate(options: dict, ctx: "StepContext") -> dict:
 
 def run_predict(options: dict, ctx: "StepContext") -> dict:
     inputs = options["inputs"] if isinstance(options["inputs"], list) else [options["inputs"]]
-    extra = {"fmt": options["fmt"]} if "fmt" in options else {}
+    extra = {k: options[k] for k in ("fmt", "plots") if k in options}
     result = _workflows().predict(
         options["model"], inputs, options["out_dir"], tracking_uri=ctx.tracking_uri, **extra
     )
@@ -245,7 +245,7 @@ STEP_KINDS: dict[str, StepKind] = {
         ),
         StepKind(
             "predict",
-            keys=frozenset({"model", "inputs", "out_dir", "fmt"}),
+            keys=frozenset({"model", "inputs", "out_dir", "fmt", "plots"}),
             required=("model", "inputs", "out_dir"),
             run=run_predict,
             paths={"inputs": "paths", "out_dir": "path", "model": "maybe_path"},

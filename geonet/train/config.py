@@ -31,7 +31,8 @@ class TrainConfig:
     epochs: int = 20
     l2: float = 0.0
     class_weight: str = "sqrt"  # none | balanced | sqrt (square root of balanced) | penalty (FORCE matrix)
-    patience: int | None = 5
+    patience: int | None = 5  # epochs without validation improvement before stopping; 0 or None: never
+    restore_best: bool = True  # keep the weights of the best validation epoch (False: the last epoch's)
     seed: int = 0
     dtype: str = "float32"
     val_wells: list[str] | None = None

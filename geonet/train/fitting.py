@@ -188,7 +188,8 @@ def _train_one(network: Network, prepared: Prepared, config: TrainConfig, seed: 
         optimizer=optimizer, schedule=schedule,
         epochs=config.epochs, batch_size=config.batch_size, rng=rng,
         X_val=prepared.X_val, Y_val=prepared.Y_val, sample_weight=prepared.sample_weight,
-        l2=config.l2, patience=config.patience if prepared.X_val is not None else None,
+        l2=config.l2, patience=config.patience if prepared.X_val is not None and config.patience else None,
+        restore_best=config.restore_best,
         callbacks=tuple(callbacks),
     )
 

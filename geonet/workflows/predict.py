@@ -35,12 +35,14 @@ def predict(
     *,
     tracking_uri: str | None = None,
     fmt: str = "parquet",
+    plots: bool = True,
 ) -> PredictResult:
     """Predict every input with ``model`` and write the results under ``out_dir``.
 
     ``model``: ``runs:/<id>/model``, ``models:/<name>/<version|latest>`` or a local directory.
     Inputs get the same normalisation as ``geonet ingest`` (aliases, depth units, nulls), then
     the model's stored transforms. Outputs are written to temporary files and renamed.
+    With ``plots``, each LAS also gets a well-track picture ``<name>_geonet.png``.
     """
     from geonet.tracking.pyfunc_model import resolve_model_dir
     from geonet.tracking.store import resolve_tracking_uri
@@ -71,6 +73,8 @@ def predict(
         pred = loaded.predict_frame(df, source=str(path))
         if kind == "las":
             result.outputs.append(_write_las(path, out_dir / f"{path.stem}_geonet.las", loaded, pred))
+            if plots and "DEPTH_M" in df.columns:
+                result.outputs.append(_write_picture(df, loaded, pred, out_dir / f"{path.stem}_geonet.png"))
         keep = [c for c in ("WELL", "DEPTH_M", loaded.target) if c in df.columns]
         frames.append(pd.concat([df[keep], pred], axis=1))
     if frames:
@@ -110,6 +114,14 @@ def _write_las(src: Path, dst: Path, model: GeonetModel, pred: pd.DataFrame) -> 
 
     write_las_with_curves(src, dst, prediction_curves(model, pred), params=class_lookup(model))
     return dst
+
+
+def _write_picture(df: pd.DataFrame, model: GeonetModel, pred: pd.DataFrame, path: Path) -> Path:
+    from geonet.tracking.plots import save_figure
+    from geonet.workflows.reports import well_figure
+
+    title = str(df["WELL"].iloc[0]) if "WELL" in df.columns and len(df) else path.stem
+    return save_figure(well_figure(df, model, pred, title=title), path)
 
 
 def _grid_columns(model: GeonetModel, chunk: pd.DataFrame, path: Path) -> dict[str, np.ndarray]:

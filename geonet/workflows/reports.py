@@ -52,19 +52,25 @@ def log_evaluation_plots(tracker, frame: pd.DataFrame, model: GeonetModel, summa
         tracker.log_figure(plots.confusion_matrix_plot(cm, summary["label_names"]), "plots/confusion_matrix.png")
     for well in list(pd.unique(frame["WELL"]))[:max_wells]:
         rows = frame[frame["WELL"] == well].sort_values("DEPTH_M")
-        pred = model.predict_frame(rows)
-        curves = {c: rows[c].to_numpy() for c in TRACK_CURVES if c in rows.columns}
-        depth = rows["DEPTH_M"].to_numpy()
-        name = f"plots/well_track_{_safe(str(well))}.png"
-        if model.task == "classify":
-            from geonet.train.lithology import code_table
+        fig = well_figure(rows, model, model.predict_frame(rows), title=str(well))
+        tracker.log_figure(fig, f"plots/well_track_{_safe(str(well))}.png")
 
-            fig = plots.well_track_plot(depth, curves, rows[model.target].to_numpy(),
-                                        pred[model.pred_column].to_numpy(), code_table(), title=str(well))
-        else:
-            fig = plots.prediction_track_plot(depth, curves, rows[model.target].to_numpy(),
-                                              pred[model.pred_column].to_numpy(), model.target)
-        tracker.log_figure(fig, name)
+
+def well_figure(rows: pd.DataFrame, model: GeonetModel, pred: pd.DataFrame, *, title: str):
+    """Well-track figure: depth down, log curves beside true (if labelled) and predicted values."""
+    from geonet.tracking import plots
+
+    curves = {c: rows[c].to_numpy() for c in TRACK_CURVES if c in rows.columns}
+    depth = rows["DEPTH_M"].to_numpy()
+    truth = rows[model.target].to_numpy() if model.target in rows.columns else None
+    predicted = pred.loc[rows.index, model.pred_column].to_numpy()
+    if model.task == "classify":
+        from geonet.train.lithology import code_table
+
+        return plots.well_track_plot(depth, curves, truth, predicted, code_table(), title=title)
+    if truth is None:
+        truth = np.full(len(rows), np.nan)
+    return plots.prediction_track_plot(depth, curves, truth, predicted, model.target)
 
 
 def _safe(text: str) -> str:

@@ -1,0 +1,122 @@
+"""Well-wise normalisation, ensembles and penalty-minimising decisions."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geonet.errors import ConfigError
+from geonet.train.config import TrainConfig
+from geonet.train.decision import class_penalty_matrix, min_penalty_decisions, penalty_class_weights
+from geonet.train.fitting import fit_model
+from geonet.train.model import GeonetModel, load_model
+from geonet.train.preprocess import Preprocessor
+
+
+def _two_wells():
+    """Well B's GR is well A's × 2 + 10 (a miscalibrated tool): normalisation should undo it."""
+    gr_a = np.linspace(20.0, 120.0, 101)
+    return pd.DataFrame({
+        "WELL": ["A"] * 101 + ["B"] * 101,
+        "DEPTH_M": np.r_[np.arange(101.0), np.arange(101.0)],
+        "GR": np.r_[gr_a, gr_a * 2 + 10],
+        "RHOB": np.r_[np.full(101, 2.3), np.full(101, 2.5)],
+    })
+
+
+def test_well_norm_maps_each_well_onto_the_reference_percentiles():
+    df = _two_wells()
+    pre = Preprocessor.fit(df, ["GR", "RHOB"], well_norm=["GR"], well_norm_percentiles=[10, 90])
+    # well A: p10 = 30, p90 = 110; well B: 70, 230 → reference = medians (50, 170)
+    assert pre.well_norm_reference["GR"] == pytest.approx([50.0, 170.0])
+    values = pre._curves(df)
+    gr_a, gr_b = values[:101, 0], values[101:, 0]
+    np.testing.assert_allclose(gr_a, gr_b)  # the calibration offset is gone
+    np.testing.assert_allclose(np.percentile(gr_a, [10, 90]), [50.0, 170.0])
+    np.testing.assert_array_equal(values[:, 1], df["RHOB"])  # other curves untouched
+
+
+def test_well_norm_round_trips_through_the_saved_preprocessor():
+    df = _two_wells()
+    pre = Preprocessor.fit(df, ["GR", "RHOB"], well_norm=["GR"], context=2)
+    again = Preprocessor.from_dict(pre.to_dict())
+    X1, m1 = pre.transform(df, dtype="float64")
+    X2, m2 = again.transform(df, dtype="float64")
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(m1, m2)
+    # a new well uses its own percentiles: a shifted copy of well A lands where well A does
+    new = df[df.WELL == "A"].assign(WELL="C", GR=lambda d: d.GR + 25.0)
+    np.testing.assert_allclose(again.transform(new, dtype="float64")[0], X1[:101])
+
+
+def test_well_norm_rejects_unknown_curves():
+    with pytest.raises(ConfigError, match="well_norm"):
+        Preprocessor.fit(_two_wells(), ["GR"], well_norm=["NPHI"])
+
+
+def test_min_penalty_decision_hand_worked_three_classes():
+    # classes: sandstone 30000, sandstone/shale 65030, shale 65000; A (rows true) =
+    #   [[0, 2, 3.5], [2, 0, 2.375], [3.5, 2.375, 0]]
+    cost = class_penalty_matrix([30000, 65030, 65000])
+    np.testing.assert_allclose(cost, [[0, 2, 3.5], [2, 0, 2.375], [3.5, 2.375, 0]])
+    p = np.array([[0.45, 0.10, 0.45],   # E = [1.775, 1.96875, 1.8125] → sandstone (argmax ties)
+                  [0.40, 0.25, 0.35],   # E = [1.725, 1.63125, 1.99375] → sand/shale, though least likely
+                  [0.90, 0.05, 0.05]])  # E = [0.275, 1.91875, 3.26875] → sandstone
+    np.testing.assert_array_equal(min_penalty_decisions(p, cost), [0, 1, 0])
+    # with the 0/1 cost it is the argmax
+    np.testing.assert_array_equal(min_penalty_decisions(p[1:], 1 - np.eye(3)), p[1:].argmax(axis=1))
+
+
+def test_penalty_class_weights_have_mean_one_and_follow_the_matrix():
+    w = penalty_class_weights([30000, 65030, 65000])
+    # mean off-diagonal penalty per row: 2.75, 2.1875, 2.9375
+    np.testing.assert_allclose(w, np.array([2.75, 2.1875, 2.9375]) / np.mean([2.75, 2.1875, 2.9375]))
+
+
+def test_penalty_needs_force_codes():
+    with pytest.raises(ConfigError, match="FORCE"):
+        class_penalty_matrix([1, 2])
+
+
+def _toy_lithology(n=240, seed=0):
+    rng = np.random.default_rng(seed)
+    gr = rng.uniform(20, 140, n)
+    lith = np.where(gr < 60, 30000.0, np.where(gr < 100, 65030.0, 65000.0))
+    return pd.DataFrame({
+        "WELL": np.repeat(["A", "B", "C"], n // 3), "DEPTH_M": np.tile(np.arange(n // 3, dtype=float), 3),
+        "GR": gr, "RHOB": 2.65 - gr / 1000 + rng.normal(0, 0.01, n), "LITHOLOGY": lith,
+    })
+
+
+def test_ensemble_save_load_gives_bit_identical_predictions(tmp_path):
+    df = _toy_lithology()
+    config = TrainConfig(features=["GR", "RHOB"], val_wells=["C"], hidden=[8], epochs=3, ensemble=3,
+                         decision="min_penalty", well_norm=["GR"], dtype="float64", patience=None)
+    model = fit_model(df, config).model
+    assert len(model.networks) == 3
+    assert not np.array_equal(model.networks[0].params, model.networks[1].params)  # different seeds
+    model.save(tmp_path / "m")
+    assert (tmp_path / "m" / "member_2" / "network.npz").is_file()
+    loaded = load_model(tmp_path / "m")
+    assert loaded.decision == "min_penalty" and len(loaded.networks) == 3
+    pd.testing.assert_frame_equal(model.predict_frame(df), loaded.predict_frame(df), check_exact=True)
+
+
+def test_ensemble_averages_member_probabilities():
+    df = _toy_lithology()
+    config = TrainConfig(features=["GR", "RHOB"], val_wells=["C"], hidden=[8], epochs=2, ensemble=2,
+                         dtype="float64", patience=None)
+    model = fit_model(df, config).model
+    X, _ = model.preprocessor.transform(df, dtype="float64")
+    mean = (model.networks[0].predict_output(X) + model.networks[1].predict_output(X)) / 2
+    np.testing.assert_allclose(model.predict_output(X), mean, rtol=1e-12)
+    single = GeonetModel(network=model.network, preprocessor=model.preprocessor, task=model.task,
+                         target=model.target, classes=model.classes)
+    np.testing.assert_allclose(single.predict_output(X), model.networks[0].predict_output(X))
+
+
+def test_new_options_are_checked():
+    with pytest.raises(ConfigError, match="decision"):
+        TrainConfig.from_dict({"decision": "bayes"})
+    with pytest.raises(ConfigError, match="ensemble"):
+        TrainConfig.from_dict({"ensemble": 0})
+    assert TrainConfig.from_dict({"well_norm": "GR, NPHI"}).well_norm == ["GR", "NPHI"]
