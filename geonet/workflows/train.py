@@ -80,9 +80,12 @@ def train(
                    "epochs_run": float(len(recorder.values.get("train_loss", [])))}
         val_losses = list(getattr(outcome.history, "val_loss", []) or [])
         if val_losses:
-            metrics["val_loss"] = float(np.nanmin(val_losses))  # the restored (best) weights' loss
+            metrics["val_loss"] = float(np.nanmin(val_losses))  # the best epoch's loss
         if prepared.X_val is not None:
-            val_pred = model.predict_frame(prepared.val_frame, source=str(table))
+            # predict whole validation wells (depth context and well-wise statistics need every
+            # row, as at predict time), then score the labelled rows used
+            whole = df[df["WELL"].isin(prepared.split.val_wells)].sort_values(["WELL", "DEPTH_M"], kind="stable")
+            val_pred = model.predict_frame(whole, source=str(table)).loc[prepared.val_frame.index]
             summary = evaluate_frame(prepared.val_frame, val_pred, model, prefix="val_")
             metrics.update(summary["metrics"])
             tracker.log_dict(summary, "evaluation.json")
@@ -91,9 +94,10 @@ def train(
         _log_history_plots(tracker, recorder.values)
         with tempfile.TemporaryDirectory(prefix="geonet-model-") as tmp:
             model_dir = model.save(Path(tmp) / "geonet_model")
-            example = df[["WELL", "DEPTH_M", *prepared.features]].dropna().head(EXAMPLE_ROWS)
+            columns = list(dict.fromkeys(["WELL", "DEPTH_M", *prepared.features]))  # DEPTH_M may be a feature
+            example = df[columns].dropna().head(EXAMPLE_ROWS)
             if example.empty:
-                example = df[["WELL", "DEPTH_M", *prepared.features]].head(EXAMPLE_ROWS)
+                example = df[columns].head(EXAMPLE_ROWS)
             model_uri = log_pyfunc_model(tracker, model_dir, example, model.predict_frame(example))
         local_dir = resolve_model_dir(model_uri, uri)
         return TrainResult(run_id=tracker.run_id, model_uri=model_uri, model_dir=local_dir, metrics=metrics,
