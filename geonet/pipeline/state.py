@@ -6,11 +6,13 @@ files; plus a cache of file hashes keyed by (path, size, mtime) so unchanged fil
 
 A step's fingerprint is the sha256 of canonical JSON of: its kind, its resolved options (with
 references already replaced by the upstream outputs), the sha256 of every input file (every file
-of a folder or glob), and the geonet version.
+of a folder or glob), the geonet version, and a hash of the geonet source code the step runs
+(:data:`STEP_CODE`), so that changing how geonet ingests or trains re-runs the affected steps.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -96,6 +98,29 @@ def state_path(root: Path, pipeline_name: str) -> Path:
     return root / ".geonet-state" / f"{safe}.json"
 
 
+#: the geonet packages whose code decides each step's result
+_DATA = ("errors.py", "io", "features")
+_MODEL = (*_DATA, "nn", "train", "tracking", "workflows")
+STEP_CODE = {"ingest": _DATA, "derive": _DATA, "train": _MODEL, "evaluate": _MODEL, "predict": _MODEL,
+             "sweep": (*_MODEL, "pipeline/sweep.py")}
+
+
+@functools.cache
+def code_hash(parts: tuple[str, ...]) -> str:
+    """sha256 over the source (.py, .toml, .npy) of the given geonet packages or modules."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for part in parts:
+        target = root / part
+        files = sorted(target.rglob("*")) if target.is_dir() else [target]
+        for path in files:
+            if path.suffix in (".py", ".toml", ".npy") and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def fingerprint(kind: str, options: dict, input_hashes: dict[str, str]) -> str:
-    payload = {"kind": kind, "options": options, "inputs": input_hashes, "geonet_version": __version__}
+    payload = {"kind": kind, "options": options, "inputs": input_hashes, "geonet_version": __version__,
+               "code": code_hash(STEP_CODE.get(kind, _MODEL))}
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()

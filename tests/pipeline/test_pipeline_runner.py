@@ -188,3 +188,20 @@ def test_missing_output_reference_at_run_time(setup, tmp_path):
     path.write_text(PIPELINE.replace('"@train.model_uri"\ntable', '"@train.model_url"\ntable', 1))
     with pytest.raises(ConfigError, match="train has no output 'model_url'.*model_uri"):
         run()
+
+
+def test_fingerprint_follows_the_code_a_step_runs(monkeypatch):
+    from geonet.pipeline import state
+
+    before = state.fingerprint("ingest", {"out": "x"}, {})
+    assert before == state.fingerprint("ingest", {"out": "x"}, {})
+    monkeypatch.setattr(state, "code_hash", lambda parts: "changed" if "features" in parts else "same")
+    assert state.fingerprint("ingest", {"out": "x"}, {}) != before
+
+
+def test_code_hash_covers_the_step_packages():
+    from geonet.pipeline.state import STEP_CODE, code_hash
+
+    assert "nn" in STEP_CODE["train"] and "nn" not in STEP_CODE["ingest"]
+    assert code_hash(STEP_CODE["ingest"]) != code_hash(STEP_CODE["train"])
+    assert len(code_hash(("nn",))) == 64
