@@ -36,6 +36,11 @@ def train_command(
     log10: Annotated[Optional[str], typer.Option(help="Curves to log10 ('auto' = resistivities present).")] = None,
     context: Annotated[Optional[int], typer.Option(help="Depth context: ±k neighbouring samples within a well.")] = None,
     context_stride: Annotated[Optional[int], typer.Option(help="Samples between context offsets.")] = None,
+    well_norm: Annotated[Optional[str], typer.Option(help="Curves normalised well by well to the training wells' percentiles, e.g. GR.")] = None,
+    ensemble: Annotated[Optional[int], typer.Option(help="Networks trained with seeds seed, seed+1, ...; probabilities averaged.")] = None,
+    decision: Annotated[Optional[str], typer.Option(help="argmax | min_penalty (least expected FORCE penalty).")] = None,
+    restore_best: Annotated[Optional[bool], typer.Option("--restore-best/--keep-last", help="Keep the best validation epoch's weights, or the last epoch's.")] = None,
+    max_rows_per_well: Annotated[Optional[int], typer.Option(help="Use at most this many evenly spaced labelled rows per well.")] = None,
     config: Annotated[Optional[Path], typer.Option(help="TOML file with any of these options (CLI wins).")] = None,
     experiment: Annotated[str, typer.Option(help="MLflow experiment name.")] = "geonet",
     run_name: Annotated[Optional[str], typer.Option(help="MLflow run name.")] = None,
@@ -55,7 +60,8 @@ def train_command(
                    batch_size=batch_size, epochs=epochs, l2=l2, class_weight=class_weight,
                    patience=patience, seed=seed, dtype=dtype, val_wells=val_wells,
                    val_fraction=val_fraction, missing=missing, scaler=scaler, log10=log10,
-                   context=context, context_stride=context_stride)
+                   context=context, context_stride=context_stride, well_norm=well_norm, ensemble=ensemble,
+                   decision=decision, restore_best=restore_best, max_rows_per_well=max_rows_per_well)
     result = train(table, base.merged(options), tracking_uri=tracking_uri, experiment=experiment,
                    run_name=run_name, progress=progress)
     typer.echo(f"train wells: {', '.join(result.train_wells)}")
