@@ -46,15 +46,15 @@ class Workspace:
         self.w = [None] + list(net.weights)  # w[l] = W(l), (n_l, n_{l−1})
         self.b = [None] + list(net.biases)  # b[l] = b(l), (n_l,)
 
-        def buffers():
-            return [None] + [np.empty((batch_size, n), net.dtype) for n in net.sizes[1:]]
+        def buffers(dtype=net.dtype):
+            return [None] + [np.empty((batch_size, n), dtype) for n in net.sizes[1:]]
 
         self.z = buffers()
         # predicting needs no z after σ: a(l) overwrites z(l) in place (half the memory)
         self.a = buffers() if train else list(self.z)
         if train:
             self.delta = buffers()
-            self.sp = buffers()  # σ'(z(l))
+            self.sp = buffers(bool if self.sigma.prime_is_mask else net.dtype)  # σ'(z(l))
             self.ones = np.ones(batch_size, net.dtype)
             self.grad = np.zeros_like(net.params)
             self.nabla_w = [None] + net._weight_views(self.grad)

@@ -132,6 +132,23 @@ def test_grad_norms_are_means_of_per_step_norms():
     assert events[0].grad_norms["b2"] == pytest.approx(np.linalg.norm(nabla_b[1]), rel=1e-12)
 
 
+def test_grad_norms_sample_every_kth_step_of_long_epochs():
+    from geonet.nn.fit import GRAD_NORM_STEPS
+
+    rng = np.random.default_rng(5)
+    n, B = 4 * GRAD_NORM_STEPS * 3 + 2, 3  # 4·32 + 1 steps → k = 5: steps 0, 5, ..., 125 (26 of them)
+    X, Y = rng.normal(size=(n, 2)), rng.normal(size=(n, 1))
+    net = Network([2, 3, 1], "tanh", "identity", dtype="float64", rng=rng)
+    order = np.random.default_rng(9).permutation(n)  # fit's first draw from its rng is the permutation
+    steps = -(-n // B)
+    k = -(-steps // GRAD_NORM_STEPS)
+    sampled = [net.backprop(X[order[s : s + B]], Y[order[s : s + B]])[0][0] for s in range(0, n, B)][::k]
+    events = []
+    fit(net, X, Y, SGD(lr=1e-12), epochs=1, batch_size=B, rng=np.random.default_rng(9), callbacks=[events.append])
+    assert k == 5 and len(sampled) == 26
+    assert events[0].grad_norms["W1"] == pytest.approx(np.mean([np.linalg.norm(g) for g in sampled]), rel=1e-9)
+
+
 @pytest.mark.parametrize("output", ["identity", "softmax"])
 def test_divergence_raises_with_epoch_and_advice(output):
     rng = np.random.default_rng(0)
