@@ -45,6 +45,11 @@ class TrainConfig:
     max_rows_per_well: int | None = None  # subsample long wells evenly (speed)
     well_norm: list[str] = field(default_factory=list)  # curves normalised per well to percentiles
     well_norm_percentiles: list[float] = field(default_factory=lambda: [5.0, 95.0])
+    context_windows: list[int] = field(default_factory=list)  # rolling mean over w samples per well
+    context_window_std: bool = False  # also the rolling standard deviation over those windows
+    clip: float | None = None  # limit scaled inputs to [-clip, clip] (None: no clipping)
+    missing_augment: int = 0  # extra copies of each training well with whole curves removed (impute only)
+    missing_augment_rate: float = 0.5  # chance that a curve (not DEPTH_M) is removed from a copy
     ensemble: int = 1  # networks trained with seeds seed, seed+1, ...; probabilities averaged
     decision: str = "argmax"  # argmax | min_penalty (least expected FORCE penalty; FORCE codes only)
 
@@ -58,6 +63,8 @@ class TrainConfig:
         for key in ("features", "exclude", "val_wells", "well_norm"):
             if isinstance(d.get(key), str):
                 d[key] = [s.strip() for s in d[key].split(",") if s.strip()]
+        if isinstance(d.get("context_windows"), (int, str)):
+            d["context_windows"] = [int(s) for s in str(d["context_windows"]).split(",") if s.strip()]
         if isinstance(d.get("hidden"), (int, str)):
             d["hidden"] = parse_hidden(d["hidden"])
         if isinstance(d.get("log10"), str) and d["log10"] not in ("auto", ""):
@@ -99,6 +106,10 @@ class TrainConfig:
             raise ConfigError(f"{source}: decision {self.decision!r} is not one of {', '.join(DECISIONS)}")
         if int(self.ensemble) < 1:
             raise ConfigError(f"{source}: ensemble must be at least 1 network, got {self.ensemble}")
+        if int(self.missing_augment) < 0 or not 0.0 < float(self.missing_augment_rate) <= 1.0:
+            raise ConfigError(f"{source}: missing_augment must be >= 0 and missing_augment_rate in (0, 1]")
+        if self.missing_augment and self.missing != "impute":
+            raise ConfigError(f"{source}: missing_augment needs the impute missing-curve policy")
         if len(self.well_norm_percentiles) != 2:
             raise ConfigError(f"{source}: well_norm_percentiles must be two numbers, got {self.well_norm_percentiles}")
         if self.dtype not in ("float32", "float64"):

@@ -85,10 +85,16 @@ def prepare(df: pd.DataFrame, config: TrainConfig, *, source: str = "table") -> 
     ordered = df.sort_values([WELL, DEPTH], kind="stable")
     train_all = ordered[ordered[WELL].isin(split.train_wells)]
     val_all = ordered[ordered[WELL].isin(split.val_wells)]
+    if config.missing_augment:
+        train_all = augment_missing_curves(train_all, features, copies=int(config.missing_augment),
+                                           rate=float(config.missing_augment_rate),
+                                           rng=np.random.default_rng([config.seed, 20200]))
     pre = Preprocessor.fit(train_all[train_all[config.target].notna()], features, log10=config.log10,
                            missing=config.missing, scaler=config.scaler, context=config.context,
                            context_stride=config.context_stride, well_norm=config.well_norm,
-                           well_norm_percentiles=config.well_norm_percentiles, source=source)
+                           well_norm_percentiles=config.well_norm_percentiles,
+                           context_windows=config.context_windows,
+                           context_window_std=config.context_window_std, clip=config.clip, source=source)
 
     def design(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
         X, mask = pre.transform(frame, source=source, dtype=config.dtype)
@@ -205,6 +211,29 @@ def build_network(prepared: Prepared, config: TrainConfig, *, seed: int | None =
     return Network([prepared.X_train.shape[1], *config.hidden, n_out], activation=config.activation,
                    output="softmax" if prepared.task == "classify" else "identity",
                    dtype=config.dtype, rng=np.random.default_rng(config.seed if seed is None else seed))
+
+
+def augment_missing_curves(frame: pd.DataFrame, features: Sequence[str], *, copies: int, rate: float,
+                           rng: np.random.Generator) -> pd.DataFrame:
+    """``frame`` plus ``copies`` copies of each well in which whole input curves are missing.
+
+    In each copy every feature curve except DEPTH_M is removed (set to NaN) with chance ``rate``,
+    independently; at least one curve is removed. The copies are named ``<well>~aug<i>`` and follow
+    the originals, wells contiguous and in depth order. A network trained on them has seen wells
+    logged with fewer tools — the common case in new wells — with the imputed value and the
+    ``<CURVE>_MISSING`` indicator, rather than meeting that pattern first at prediction time.
+    """
+    droppable = [c for c in features if c != DEPTH]
+    parts = [frame]
+    if not droppable:
+        return frame
+    for i in range(1, copies + 1):
+        for well, rows in frame.groupby(WELL, sort=False):
+            drop = [c for c in droppable if rng.random() < rate]
+            if not drop:
+                drop = [droppable[int(rng.integers(len(droppable)))]]
+            parts.append(rows.assign(**{WELL: f"{well}~aug{i}"}, **{c: np.nan for c in drop}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _thin(rows: pd.DataFrame, X: np.ndarray, keep: np.ndarray, limit: int) -> tuple[pd.DataFrame, np.ndarray]:

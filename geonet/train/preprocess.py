@@ -14,8 +14,16 @@ Steps, in order (each one stated, each one saved with the model so predict repea
 4. **depth context**: for a window of ±k samples (every ``context_stride`` samples), the curve
    values above and below each sample *within the same well* become extra columns
    ``<CURVE>_M<i>`` / ``<CURVE>_P<i>`` (edges repeat the nearest sample);
-5. **scaling** of the continuous columns (``zscore``: mean/std, ``robust``: median/IQR) with
-   statistics from the training rows only; indicators stay 0/1.
+5. **depth windows** (optional, ``context_windows``: window lengths in samples, e.g. [7, 33, 131]
+   ≈ 1, 5, 20 m at 0.152 m): the centred rolling mean (and, with ``context_window_std``, the
+   rolling standard deviation) of each curve over w samples *within the same well*, gaps ignored,
+   the window cut at the well's ends; columns ``<CURVE>_MEAN<w>`` / ``<CURVE>_STD<w>``. A window
+   with no value at all gets the training median (mean) or 0 (std) under ``impute``;
+6. **scaling** of the continuous columns (``zscore``: mean/std, ``robust``: median/IQR) with
+   statistics from the training rows only; indicators stay 0/1;
+7. **clipping** (optional, ``clip`` = c > 0): scaled continuous columns are limited to [−c, c], so
+   out-of-range readings in a new well (spikes, other tools) cannot push the network far outside
+   what it was trained on.
 """
 
 from __future__ import annotations
@@ -47,6 +55,9 @@ class Preprocessor:
     well_norm: list[str] = field(default_factory=list)
     well_norm_percentiles: list[float] = field(default_factory=lambda: [5.0, 95.0])
     well_norm_reference: dict[str, list[float]] = field(default_factory=dict)  # curve → [low, high]
+    context_windows: list[int] = field(default_factory=list)  # rolling-window lengths, samples
+    context_window_std: bool = False
+    clip: float | None = None  # limit of the scaled continuous columns (None: no clipping)
     medians: dict[str, float] = field(default_factory=dict)
     indicators: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
@@ -67,6 +78,9 @@ class Preprocessor:
         context_stride: int = 1,
         well_norm: list[str] | None = None,
         well_norm_percentiles: list[float] | tuple[float, float] = (5.0, 95.0),
+        context_windows: list[int] | None = None,
+        context_window_std: bool = False,
+        clip: float | None = None,
         source: str = "training table",
     ) -> "Preprocessor":
         """Fit on the training rows ``df`` (columns WELL, DEPTH_M and the ``features``)."""
@@ -76,6 +90,12 @@ class Preprocessor:
             raise ConfigError(f"scaler {scaler!r} is not one of {', '.join(SCALERS)}")
         if context < 0 or context_stride < 1:
             raise ConfigError("context must be >= 0 and context_stride >= 1")
+        context_windows = [int(w) for w in (context_windows or [])]
+        if any(w < 2 for w in context_windows) or len(set(context_windows)) != len(context_windows):
+            raise ConfigError(f"context_windows must be distinct window lengths of at least 2 samples, "
+                              f"got {context_windows}")
+        if clip is not None and not float(clip) > 0:
+            raise ConfigError(f"clip must be a positive number of standard units, got {clip}")
         _require(df, features, source)
         if log10 == "auto":
             log10 = [c for c in features if c in RESISTIVITY_CURVES]
@@ -92,7 +112,9 @@ class Preprocessor:
                               f"got {list(well_norm_percentiles)}")
         pre = cls(features=list(features), log10=list(log10), missing=missing, scaler=scaler,
                   context=int(context), context_stride=int(context_stride),
-                  well_norm=well_norm, well_norm_percentiles=[p_low, p_high])
+                  well_norm=well_norm, well_norm_percentiles=[p_low, p_high],
+                  context_windows=context_windows, context_window_std=bool(context_window_std),
+                  clip=None if clip is None else float(clip))
         if well_norm:
             pre.well_norm_reference = pre._well_norm_reference(df, source)
         values = pre._curves(df)
@@ -135,10 +157,12 @@ class Preprocessor:
             if absent:  # a whole curve missing: every value imputed, its indicator (if any) 1
                 df = df.assign(**{c: np.nan for c in absent})
         _require(df, self.features, source)
-        raw, columns, _ = self._design(df, self._curves(df))
+        raw, columns, continuous = self._design(df, self._curves(df))
         assert columns == self.columns, "design columns differ from the fitted ones"
         mask = ~np.isnan(raw).any(axis=1)
         X = (raw[mask] - np.asarray(self.center)) / np.asarray(self.scale)
+        if self.clip is not None:
+            X[:, continuous] = np.clip(X[:, continuous], -self.clip, self.clip)
         return np.ascontiguousarray(X, dtype=dtype), mask
 
     def absent_curves(self, df: pd.DataFrame) -> list[str]:
@@ -186,6 +210,7 @@ class Preprocessor:
     def _design(self, df: pd.DataFrame, values: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray]:
         """Raw (unscaled) design matrix, its column names, and which columns are continuous."""
         blocks, columns, continuous = [], [], []
+        raw_values = values
         if self.missing == "impute":
             gaps = np.isnan(values)
             values = np.where(gaps, np.asarray([self.medians[c] for c in self.features]), values)
@@ -200,6 +225,19 @@ class Preprocessor:
                     blocks.append(_shift_within_wells(values, wells, sign * k))
                     columns += [f"{c}_{tag}{k}" for c in self.features]
                     continuous += [True] * len(self.features)
+        if self.context_windows:
+            wells = _well_ids(df)
+            for w in self.context_windows:
+                mean, std = _rolling_within_wells(raw_values, wells, w)
+                stats = [("MEAN", mean)] + ([("STD", std)] if self.context_window_std else [])
+                for tag, block in stats:
+                    if self.missing == "impute":
+                        fill = (np.asarray([self.medians[c] for c in self.features]) if tag == "MEAN"
+                                else np.zeros(len(self.features)))
+                        block = np.where(np.isnan(block), fill, block)
+                    blocks.append(block)
+                    columns += [f"{c}_{tag}{w}" for c in self.features]
+                    continuous += [True] * len(self.features)
         if self.missing == "impute" and self.indicators:
             idx = [self.features.index(c) for c in self.indicators]
             blocks.append(gaps[:, idx].astype(np.float64))
@@ -213,7 +251,7 @@ class Preprocessor:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Preprocessor":
-        return cls(**d)
+        return cls(**d)  # older files lack the newer options: their defaults reproduce the old design
 
 
 def _require(df: pd.DataFrame, curves: list[str], source: str) -> None:
@@ -256,3 +294,33 @@ def _shift_within_wells(values: np.ndarray, wells: np.ndarray, k: int) -> np.nda
     run = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
     idx = np.clip(idx, starts[run], ends[run])
     return values[idx]
+
+
+def _rolling_within_wells(values: np.ndarray, wells: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Centred rolling mean and standard deviation over ``window`` samples, inside each well, NaN ignored.
+
+    ``values``: (n, c); ``wells``: (n,) integer ids, rows of a well contiguous and in depth order.
+    Row i averages rows i − ⌊(w−1)/2⌋ … i + ⌊w/2⌋, cut at its well's first and last rows (so edge
+    windows are shorter). Returns two (n, c) arrays; NaN where a window holds no value. The
+    standard deviation is the population one (0 for a single value).
+    """
+    n = len(values)
+    if n == 0:
+        return values.copy(), values.copy()
+    present = ~np.isnan(values)
+    x = np.where(present, values, 0.0)
+    zero = np.zeros((1, values.shape[1]))
+    s1 = np.vstack([zero, np.cumsum(x, axis=0)])
+    s2 = np.vstack([zero, np.cumsum(x * x, axis=0)])
+    cnt = np.vstack([zero, np.cumsum(present, axis=0, dtype=np.float64)])
+    starts = np.r_[0, np.flatnonzero(np.diff(wells)) + 1]
+    ends = np.r_[starts[1:], n] - 1
+    run = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
+    i = np.arange(n)
+    lo = np.maximum(i - (window - 1) // 2, starts[run])
+    hi = np.minimum(i + window // 2, ends[run]) + 1  # exclusive
+    count = cnt[hi] - cnt[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, (s1[hi] - s1[lo]) / count, np.nan)
+        var = np.where(count > 0, (s2[hi] - s2[lo]) / count - mean * mean, np.nan)
+    return mean, np.sqrt(np.maximum(var, 0.0))

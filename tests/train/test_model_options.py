@@ -120,3 +120,45 @@ def test_new_options_are_checked():
     with pytest.raises(ConfigError, match="ensemble"):
         TrainConfig.from_dict({"ensemble": 0})
     assert TrainConfig.from_dict({"well_norm": "GR, NPHI"}).well_norm == ["GR", "NPHI"]
+
+
+def test_windows_and_clip_are_saved_with_the_model_and_applied_at_predict(tmp_path):
+    df = _toy_lithology()
+    config = TrainConfig(features=["GR", "RHOB"], val_wells=["C"], hidden=[8], epochs=2, dtype="float64",
+                         patience=None, context_windows=[5, 9], context_window_std=True, clip=2.0)
+    model = fit_model(df, config).model
+    assert "GR_MEAN9" in model.preprocessor.columns and "RHOB_STD5" in model.preprocessor.columns
+    X, _ = model.preprocessor.transform(df, dtype="float64")
+    assert np.abs(X).max() <= 2.0
+    model.save(tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    assert loaded.preprocessor.context_windows == [5, 9] and loaded.preprocessor.clip == 2.0
+    pd.testing.assert_frame_equal(model.predict_frame(df), loaded.predict_frame(df), check_exact=True)
+
+
+def test_missing_augment_copies_wells_with_whole_curves_removed():
+    from geonet.train.fitting import augment_missing_curves
+
+    df = _two_wells()
+    out = augment_missing_curves(df, ["DEPTH_M", "GR", "RHOB"], copies=2, rate=0.5,
+                                 rng=np.random.default_rng(0))
+    assert len(out) == 3 * len(df)
+    pd.testing.assert_frame_equal(out.iloc[:len(df)], df)
+    copies = out.iloc[len(df):]
+    assert list(pd.unique(copies["WELL"])) == ["A~aug1", "B~aug1", "A~aug2", "B~aug2"]
+    for _, rows in copies.groupby("WELL"):
+        assert rows["DEPTH_M"].notna().all()  # depth is never removed
+        removed = [c for c in ("GR", "RHOB") if rows[c].isna().all()]
+        kept = [c for c in ("GR", "RHOB") if c not in removed]
+        assert removed and all(rows[c].notna().all() for c in kept)  # whole curves, at least one
+
+
+def test_missing_augment_in_training_adds_indicators():
+    df = _toy_lithology()
+    config = TrainConfig(features=["GR", "RHOB"], val_wells=["C"], hidden=[8], epochs=1, dtype="float64",
+                         patience=None, missing_augment=2, missing_augment_rate=1.0)
+    outcome = fit_model(df, config)
+    assert outcome.prepared.preprocessor.indicators == ["GR", "RHOB"]
+    assert outcome.prepared.counts["train_rows"] == 3 * outcome.prepared.counts["val_rows"] * 2
+    with pytest.raises(ConfigError, match="missing_augment"):
+        TrainConfig.from_dict({"missing_augment": 1, "missing": "drop"})

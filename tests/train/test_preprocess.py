@@ -94,3 +94,55 @@ def test_config_from_dict_rejects_unknown_keys_and_parses_lists():
         TrainConfig.from_dict({"task": "cluster"})
     assert parse_hidden(8) == [8]
     assert TrainConfig().merged({"epochs": 3, "lr": None}).epochs == 3
+
+
+# ---- depth windows (context_windows) and clipping (clip) -------------------------------------
+from geonet.train.preprocess import _rolling_within_wells  # noqa: E402
+
+
+def test_rolling_windows_stay_inside_each_well_and_skip_gaps():
+    values = np.array([1.0, 2.0, np.nan, 4.0, 10.0, 20.0, 30.0])[:, None]
+    wells = np.array([0, 0, 0, 0, 1, 1, 1])
+    mean, std = _rolling_within_wells(values, wells, 3)  # rows i-1 … i+1, cut at well ends
+    np.testing.assert_allclose(mean[:, 0], [1.5, 1.5, 3.0, 4.0, 15.0, 20.0, 25.0])
+    np.testing.assert_allclose(std[:, 0], [0.5, 0.5, 1.0, 0.0, 5.0, np.sqrt(200 / 3), 5.0])
+    mean, _ = _rolling_within_wells(values, wells, 2)  # rows i … i+1
+    np.testing.assert_allclose(mean[:, 0], [1.5, 2.0, 4.0, 4.0, 15.0, 25.0, 30.0])
+    mean, std = _rolling_within_wells(np.array([[np.nan], [np.nan], [5.0]]), np.zeros(3, int), 3)
+    assert np.isnan(mean[0, 0]) and np.isnan(std[0, 0]) and mean[1, 0] == 5.0
+
+
+def test_context_window_columns_values_and_round_trip():
+    df = _table()
+    pre = Preprocessor.fit(df, ["GR"], scaler="robust", context_windows=[3], context_window_std=True)
+    assert pre.columns == ["GR", "GR_MEAN3", "GR_STD3", "GR_MISSING"]
+    # unscaled: GR in well A is 10, nan, 30, 40 → window means 10, 20, 35, 35 (gap skipped)
+    raw = np.asarray(pre.center) + pre.transform(df, dtype="float64")[0] * np.asarray(pre.scale)
+    np.testing.assert_allclose(raw[:, 1], [10, 20, 35, 35, 55, 60, 65])
+    np.testing.assert_allclose(raw[:, 2], [0, 10, 5, 5, 5, np.sqrt(200 / 3), 5])
+    again = Preprocessor.from_dict(pre.to_dict())
+    assert again.context_windows == [3] and again.context_window_std
+    np.testing.assert_array_equal(pre.transform(df)[0], again.transform(df)[0])
+    with pytest.raises(ConfigError, match="context_windows"):
+        Preprocessor.fit(df, ["GR"], context_windows=[1])
+
+
+def test_clip_limits_scaled_continuous_columns_only():
+    df = pd.DataFrame({"WELL": ["A"] * 6, "DEPTH_M": np.arange(6.0),
+                       "GR": [0.0, 0.0, 0.0, 0.0, 0.0, 100.0], "RHOB": [2.0, np.nan, 2.0, 2.0, 2.0, 2.0]})
+    free = Preprocessor.fit(df, ["GR", "RHOB"])
+    pre = Preprocessor.fit(df, ["GR", "RHOB"], clip=1.5)
+    X_free, _ = free.transform(df, dtype="float64")
+    X, _ = pre.transform(df, dtype="float64")
+    assert X_free[5, 0] == pytest.approx(np.sqrt(5))  # (100 − 100/6) / std = √5 ≈ 2.24
+    assert X[5, 0] == pytest.approx(1.5) and X[0, 0] == pytest.approx(X_free[0, 0])
+    assert X[:, pre.columns.index("RHOB_MISSING")].tolist() == [0, 1, 0, 0, 0, 0]
+    assert Preprocessor.from_dict(pre.to_dict()).clip == 1.5
+    np.testing.assert_array_equal(Preprocessor.from_dict(pre.to_dict()).transform(df)[0], pre.transform(df)[0])
+    with pytest.raises(ConfigError, match="clip"):
+        Preprocessor.fit(df, ["GR"], clip=0)
+
+
+def test_config_parses_new_options():
+    config = TrainConfig.from_dict({"context-windows": "7,33", "clip": 5, "context_window_std": True})
+    assert config.context_windows == [7, 33] and config.clip == 5 and config.context_window_std
