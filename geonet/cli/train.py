@@ -36,6 +36,9 @@ def train_command(
     log10: Annotated[Optional[str], typer.Option(help="Curves to log10 ('auto' = resistivities present).")] = None,
     context: Annotated[Optional[int], typer.Option(help="Depth context: ±k neighbouring samples within a well.")] = None,
     context_stride: Annotated[Optional[int], typer.Option(help="Samples between context offsets.")] = None,
+    context_windows: Annotated[Optional[str], typer.Option(help="Rolling-mean windows in samples within a well, e.g. 7,33,131.")] = None,
+    context_window_std: Annotated[Optional[bool], typer.Option("--context-window-std/--no-context-window-std", help="Also the rolling standard deviation over those windows.")] = None,
+    clip: Annotated[Optional[float], typer.Option(help="Limit scaled inputs to ±CLIP standard units.")] = None,
     well_norm: Annotated[Optional[str], typer.Option(help="Curves normalised well by well to the training wells' percentiles, e.g. GR.")] = None,
     ensemble: Annotated[Optional[int], typer.Option(help="Networks trained with seeds seed, seed+1, ...; probabilities averaged.")] = None,
     decision: Annotated[Optional[str], typer.Option(help="argmax | min_penalty (least expected FORCE penalty).")] = None,
@@ -61,7 +64,8 @@ def train_command(
                    patience=patience, seed=seed, dtype=dtype, val_wells=val_wells,
                    val_fraction=val_fraction, missing=missing, scaler=scaler, log10=log10,
                    context=context, context_stride=context_stride, well_norm=well_norm, ensemble=ensemble,
-                   decision=decision, restore_best=restore_best, max_rows_per_well=max_rows_per_well)
+                   decision=decision, restore_best=restore_best, max_rows_per_well=max_rows_per_well,
+                   context_windows=context_windows, context_window_std=context_window_std, clip=clip)
     result = train(table, base.merged(options), tracking_uri=tracking_uri, experiment=experiment,
                    run_name=run_name, progress=progress)
     typer.echo(f"train wells: {', '.join(result.train_wells)}")
