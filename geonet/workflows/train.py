@@ -18,6 +18,9 @@ from geonet.workflows.reports import evaluate_frame, log_evaluation_plots
 
 #: pyfunc models show this many rows as their input example
 EXAMPLE_ROWS = 5
+#: MLflow names of the saved model's final scores (``model_val_accuracy`` ...), distinct from the
+#: per-epoch curves (``val_accuracy`` ...) whose latest value is the last epoch's, not the model's
+MODEL_PREFIX = "model_"
 
 
 @dataclass
@@ -90,7 +93,8 @@ def train(
             metrics.update(summary["metrics"])
             tracker.log_dict(summary, "evaluation.json")
             log_evaluation_plots(tracker, df[df["WELL"].isin(prepared.split.val_wells)], model, summary)
-        tracker.log_metrics({k: v for k, v in metrics.items() if v is not None}, step=0)
+        # the saved model's scores; the per-epoch curves keep the plain names (val_loss, ...)
+        tracker.log_metrics({f"{MODEL_PREFIX}{k}": v for k, v in metrics.items() if v is not None}, step=0)
         _log_history_plots(tracker, recorder.values)
         with tempfile.TemporaryDirectory(prefix="geonet-model-") as tmp:
             model_dir = model.save(Path(tmp) / "geonet_model")
