@@ -181,13 +181,19 @@ def read_las(path: str | Path, raw: bytes | None = None, *, sha256: str | None =
             raise LASError("is a directory, not a LAS file", path=path) from None
         except OSError as exc:
             raise LASError(f"cannot read the file ({exc.strerror})", path=path) from None
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise LASError("empty file", path=path)
     sha = sha256 or hashlib.sha256(raw).hexdigest()
-    text, enc = decode_las_bytes(raw, path)
-    _check_looks_like_las(text, path)
+    if raw.isascii() and b"\x00" not in raw[:4096]:  # plain ASCII (not BOM-less UTF-16): no decoding
+        text, enc = None, "utf-8"
+        _check_looks_like_las(raw[:65536].decode("ascii"), path)
+    else:
+        text, enc = decode_las_bytes(raw, path)
+        _check_looks_like_las(text, path)
     eight_bit = enc in {"utf-8", "cp1252", "latin-1"}
     m = _A_LINE.search(raw) if eight_bit else _A_LINE_TEXT.search(text)
+    if text is None and m is None:
+        text = raw.decode("ascii")
     if m is None:
         if not re.search(r"^[ \t]*~C", text, re.M | re.I):
             raise LASError("no ~Curve section and no ~A (data) section", path=path)
@@ -211,7 +217,7 @@ def read_las(path: str | Path, raw: bytes | None = None, *, sha256: str | None =
             if head["null_value"] is not None:
                 data[data == head["null_value"]] = np.nan
             return RawLas(**base, data=data, reader="fast", first_data_line=a_line + 1, data_text=block)
-    return _read_with_lasio(text, base, path)
+    return _read_with_lasio(raw.decode("ascii") if text is None else text, base, path)
 
 
 def _parse_block_fast(block: bytes | str, enc: str, n_curves: int, first_line: int, path: Path) -> np.ndarray:
