@@ -142,3 +142,35 @@ def test_divergence_marks_run_failed(tmp_path, tracking_uri, synthetic_wells):
     runs = client.search_runs([exp.experiment_id])
     assert runs and runs[0].info.status == "FAILED"
     assert "TrainingDiverged" in runs[0].data.tags["geonet.failure_reason"]
+
+
+def test_predict_on_a_grid_writes_netcdf_on_the_same_coordinates(tmp_path, tracking_uri, synthetic_wells):
+    import xarray as xr
+
+    from synthetic import LITHOLOGIES
+
+    table = tmp_path / "wells.parquet"
+    _invoke("ingest", *synthetic_wells, "--out", table, "--no-progress")
+    out = _invoke("train", table, "--features", "GR,RHOB", "--val-wells", "WELL-C", "--hidden", "16",
+                  "--epochs", "20", "--lr", "0.01", "--batch-size", "32", "--no-progress")
+    model_uri = _last_value(out.output, "model:")
+    # a 4 × 3 × 5 cube whose cells hold shale-, sand- or limestone-like values by depth
+    codes = np.array([65000, 30000, 70000, 65000, 30000])
+    gr = np.array([LITHOLOGIES[c][0] for c in codes], dtype=float)
+    rhob = np.array([LITHOLOGIES[c][1] for c in codes], dtype=float)
+    shape = (4, 3, 5)
+    ds = xr.Dataset(
+        {"GR": (("x", "y", "depth"), np.broadcast_to(gr, shape).copy()),
+         "RHOB": (("x", "y", "depth"), np.broadcast_to(rhob, shape).copy())},
+        coords={"x": np.arange(4.0), "y": np.arange(3.0), "depth": 1500.0 + np.arange(5.0)},
+    )
+    ds["depth"].attrs["units"] = "m"
+    grid = tmp_path / "cube.nc"
+    ds.to_netcdf(grid, engine="h5netcdf")
+    _invoke("predict", grid, "--model", model_uri, "--out", tmp_path / "gridpred")
+    with xr.open_dataset(tmp_path / "gridpred" / "cube_geonet.nc", engine="h5netcdf") as result:
+        assert result["LITHOLOGY_PRED"].dims == ("x", "y", "depth")
+        np.testing.assert_array_equal(result["x"].values, ds["x"].values)
+        np.testing.assert_array_equal(result["LITHOLOGY_PRED"].values, np.broadcast_to(codes, shape))
+        probs = sum(result[f"PROB_{c}"].values for c in (30000, 65000, 70000))
+        np.testing.assert_allclose(probs, 1.0, rtol=1e-4)
