@@ -70,3 +70,9 @@ def test_debug_shows_the_traceback(tmp_path):
     result = runner.invoke(app, ["--debug", "train", str(tmp_path / "nope.parquet")])
     assert result.exit_code != 0
     assert result.exception is not None and not isinstance(result.exception, SystemExit)
+
+
+def test_debug_does_not_leak_into_the_next_invocation(tmp_path):
+    runner.invoke(app, ["--debug", "train", str(tmp_path / "nope.parquet")])
+    result = runner.invoke(app, ["train", str(tmp_path / "nope.parquet")])
+    assert result.exit_code == 1 and result.output.startswith("error: ")

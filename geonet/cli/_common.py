@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from typing import Callable, TypeVar
 
 import typer
@@ -14,10 +13,16 @@ F = TypeVar("F", bound=Callable)
 
 
 class _State:
-    debug: bool = False
+    requested: bool = False  # set by the root command's --debug for the invocation about to run
+    active: bool = False  # True while a command of a --debug invocation runs
 
 
 state = _State()
+
+
+def debug_enabled() -> bool:
+    """Whether the running command was invoked with ``--debug``."""
+    return state.active
 
 
 def echo_err(message: str) -> None:
@@ -33,12 +38,14 @@ def handle_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        # the flag belongs to this invocation only: consume it, so it never leaks into the next
+        state.active, state.requested = state.requested, False
         try:
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
         except GeonetError as exc:
-            if state.debug:
+            if state.active:
                 raise
             echo_err(f"error: {exc}")
             raise typer.Exit(exc.exit_code) from None
@@ -46,16 +53,14 @@ def handle_errors(fn: F) -> F:
             echo_err("interrupted")
             raise typer.Exit(130) from None
         except Exception as exc:  # noqa: BLE001 - last line of defence for users
-            if state.debug:
+            if state.active:
                 raise
             echo_err(f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)")
             raise typer.Exit(1) from None
+        finally:
+            state.active = False
 
     return wrapper  # type: ignore[return-value]
-
-
-def is_debug_argv() -> bool:
-    return "--debug" in sys.argv
 
 
 def print_metrics(metrics: dict, title: str) -> None:

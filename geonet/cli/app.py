@@ -33,7 +33,7 @@ def _root(
     ] = False,
 ) -> None:
     """geonet: neural networks for petrophysicists, on a NumPy backprop MLP, tracked in MLflow."""
-    state.debug = debug
+    state.requested = debug
 
 
 def _register() -> None:

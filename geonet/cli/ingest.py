@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from geonet.cli._common import echo_err, handle_errors, state
+from geonet.cli._common import debug_enabled, echo_err, handle_errors
 
 
 def ingest_command(
@@ -37,7 +37,7 @@ def ingest_command(
     for path, note in report.warnings:
         echo_err(f"warning {path}: {note}")
     for path, reason in report.skipped:
-        if state.debug and path in report.tracebacks:
+        if debug_enabled() and path in report.tracebacks:
             echo_err(report.tracebacks[path].rstrip())
         echo_err(f"skipped {path}: {reason}")
     if report.skipped:
