@@ -82,8 +82,8 @@ def train(
         metrics = {"best_epoch": float(getattr(outcome.history, "best_epoch", 0) or 0),
                    "epochs_run": float(len(recorder.values.get("train_loss", [])))}
         val_losses = list(getattr(outcome.history, "val_loss", []) or [])
-        if val_losses:
-            metrics["val_loss"] = float(np.nanmin(val_losses))  # the best epoch's loss
+        if val_losses:  # the saved weights' loss: the best epoch's, or the last one's with --keep-last
+            metrics["val_loss"] = float(np.nanmin(val_losses) if config.restore_best else val_losses[-1])
         if prepared.X_val is not None:
             # predict whole validation wells (depth context and well-wise statistics need every
             # row, as at predict time), then score the labelled rows used
