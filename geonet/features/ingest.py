@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from geonet import __version__
-from geonet.errors import ConfigError, GeonetError, InputError, LASError
+from geonet.errors import ConfigError, GeonetError, InputError
 from geonet.features import nulls, qc
 from geonet.features.aliases import AliasTable, assign_names, canonical_name, load_alias_table
 from geonet.features.labels import LABEL_COLUMNS, apply_labels, read_labels

@@ -149,7 +149,7 @@ def predict_grid(src_path, out_path, predict_fn, *, naming: Naming = default_nam
     """
     import h5netcdf
 
-    from geonet.io.write import atomic_path
+    from geonet.atomic import atomic_path
 
     src_path, out_path = Path(src_path), Path(out_path)
     ds = open_grid(src_path)

@@ -8,7 +8,7 @@ import numpy as np
 
 from geonet.errors import InputError
 from geonet.io.las import _lasio_read, decode_las_bytes
-from geonet.io.write import atomic_path
+from geonet.atomic import atomic_path
 
 
 def write_las_with_curves(

@@ -36,7 +36,7 @@ class Workspace:
 
     def __init__(self, net, batch_size: int, train: bool = True):
         self.net = net
-        self.L = L = len(net.sizes) - 1
+        self.L = len(net.sizes) - 1
         self.batch_size = batch_size
         self.train = train
         self.sigma = ACTIVATIONS[net.activation]

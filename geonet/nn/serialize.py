@@ -8,30 +8,16 @@ atomically: to a temporary file in the same directory, then ``os.replace``.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_path, write_text_atomic
 from ..errors import ModelError
 from .network import Network
 
 FORMAT = "geonet.nn.network"
 VERSION = 1
-
-
-def _write_atomically(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_network(net: Network, directory, metadata: dict | None = None) -> Path:
@@ -48,8 +34,10 @@ def save_network(net: Network, directory, metadata: dict | None = None) -> Path:
         "output": net.output, "cost": net.cost, "dtype": str(net.dtype), "metadata": metadata or {},
     }
     text = json.dumps(spec, indent=2, allow_nan=False)
-    _write_atomically(directory / "network.npz", lambda f: np.savez(f, **arrays))
-    _write_atomically(directory / "network.json", lambda f: f.write(text.encode("utf-8")))
+    with atomic_path(directory / "network.npz") as tmp:
+        with open(tmp, "wb") as f:  # a file object: np.savez would append ".npz" to a path
+            np.savez(f, **arrays)
+    write_text_atomic(directory / "network.json", text)
     return directory
 
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from geonet import __version__
+from geonet.atomic import write_text_atomic
 from geonet.errors import ConfigError
 
 STATE_VERSION = 1
@@ -52,14 +52,11 @@ class PipelineState:
 
     def save(self) -> None:
         """Write atomically (temp file + rename) so an interrupted run never corrupts it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".json.tmp")
         data = {
             "state_version": STATE_VERSION, "geonet_version": __version__,
             "steps": self.steps, "file_hashes": self.file_hashes,
         }
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str), encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_text_atomic(self.path, json.dumps(data, indent=2, sort_keys=True, default=str))
 
     def hash_file(self, path: Path) -> str:
         """sha256 of a file, reusing the cached value while its size and mtime are unchanged."""

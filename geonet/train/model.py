@@ -9,14 +9,13 @@ An ensemble keeps its first network there and each further one in a subdirectory
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from geonet.atomic import write_text_atomic
 from geonet.errors import ModelError
 from geonet.nn import Network, load_network, save_network
 from geonet.train.decision import class_penalty_matrix, min_penalty_decisions
@@ -112,7 +111,7 @@ class GeonetModel:
             "ensemble_members": members,
             "preprocessor": self.preprocessor.to_dict(),
         }
-        _atomic_write_text(directory / PREPROCESS_FILE, json.dumps(meta, indent=2))
+        write_text_atomic(directory / PREPROCESS_FILE, json.dumps(meta, indent=2))
         return directory
 
 
@@ -149,14 +148,3 @@ def code_name(code: float) -> str:
 
 def _code_label(code: float) -> str:
     return str(int(code)) if float(code).is_integer() else str(code)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -1,6 +1,5 @@
 """Running pipelines of fake steps: references, skipping, re-running, --force, tracking."""
 
-from pathlib import Path
 
 import pytest
 
