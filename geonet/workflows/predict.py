@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geonet import __version__
-from geonet.errors import InputError
+from geonet.errors import ConfigError, InputError
 from geonet.train.model import GeonetModel, code_name, load_model
 
 
@@ -62,6 +62,7 @@ def predict(
     for path in files:
         kind = input_kind(path)
         if kind == "grid":
+            _check_grid_model(loaded, path)
             out = out_dir / f"{path.name.split('.')[0]}_geonet.nc"
             predict_grid(path, out, lambda chunk, src=path: _grid_columns(loaded, chunk, src))
             result.outputs.append(out)
@@ -122,6 +123,16 @@ def _write_picture(df: pd.DataFrame, model: GeonetModel, pred: pd.DataFrame, pat
 
     title = str(df["WELL"].iloc[0]) if "WELL" in df.columns and len(df) else path.stem
     return save_figure(well_figure(df, model, pred, title=title), path)
+
+
+def _check_grid_model(model: GeonetModel, path: Path) -> None:
+    """Depth context and well-wise statistics need rows of one well in depth order: grids have none."""
+    pre = model.preprocessor
+    uses = [name for name, on in (("--context", pre.context), ("--context-windows", pre.context_windows),
+                                  ("--well-norm", pre.well_norm)) if on]
+    if uses:
+        raise ConfigError(f"the model was trained with {', '.join(uses)}, which need wells (rows of one well in "
+                          "depth order); a grid has none: train a model without them for grids", path=str(path))
 
 
 def _grid_columns(model: GeonetModel, chunk: pd.DataFrame, path: Path) -> dict[str, np.ndarray]:

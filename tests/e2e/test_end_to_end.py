@@ -174,3 +174,21 @@ def test_predict_on_a_grid_writes_netcdf_on_the_same_coordinates(tmp_path, track
         np.testing.assert_array_equal(result["LITHOLOGY_PRED"].values, np.broadcast_to(codes, shape))
         probs = sum(result[f"PROB_{c}"].values for c in (30000, 65000, 70000))
         np.testing.assert_allclose(probs, 1.0, rtol=1e-4)
+
+
+def test_context_model_refuses_a_grid(tmp_path, tracking_uri, synthetic_wells):
+    import xarray as xr
+
+    table = tmp_path / "wells.parquet"
+    _invoke("ingest", *synthetic_wells[:2], "--out", table, "--no-progress")
+    out = _invoke("train", table, "--features", "GR,RHOB", "--val-wells", "WELL-B", "--hidden", "8",
+                  "--epochs", "2", "--context", "2", "--no-progress")
+    ds = xr.Dataset({"GR": (("x", "depth"), np.ones((2, 3))), "RHOB": (("x", "depth"), np.ones((2, 3)))},
+                    coords={"x": [0.0, 1.0], "depth": [1.0, 2.0, 3.0]})
+    grid = tmp_path / "g.nc"
+    ds.to_netcdf(grid, engine="h5netcdf")
+    result = runner.invoke(app, ["predict", str(grid), "--model", _last_value(out.output, "model:"),
+                                 "--out", str(tmp_path / "p")])
+    assert result.exit_code == 1
+    assert "g.nc" in result.output and "--context" in result.output
+    assert not (tmp_path / "p" / "g_geonet.nc").exists()
