@@ -125,6 +125,15 @@ def test_missing_required_curve_is_one_line_error(tmp_path, tracking_uri, synthe
     assert result.exit_code == 1
     assert "no_nphi.las" in result.output and "missing curves ['NPHI']" in result.output
     assert "Traceback" not in result.output
+    assert not (tmp_path / "p" / "no_nphi_geonet.las").exists()
+
+    # evaluating needs labels: a table without the target column is refused in one line
+    unlabelled = tmp_path / "unlabelled.parquet"
+    pd.read_parquet(table).drop(columns="LITHOLOGY").to_parquet(unlabelled)
+    result = runner.invoke(app, ["evaluate", str(unlabelled), "--model", model_uri])
+    assert result.exit_code == 1
+    assert "unlabelled.parquet" in result.output and "'LITHOLOGY'" in result.output
+    assert len(result.output.strip().splitlines()) == 1
 
 
 def test_divergence_marks_run_failed(tmp_path, tracking_uri, synthetic_wells):
