@@ -47,10 +47,12 @@ class TrainConfig:
     well_norm_percentiles: list[float] = field(default_factory=lambda: [5.0, 95.0])
     context_windows: list[int] = field(default_factory=list)  # rolling mean over w samples per well
     context_window_std: bool = False  # also the rolling standard deviation over those windows
+    context_window_grad: bool = False  # also the depth gradient: mean of the lower half-window − upper half
     clip: float | None = None  # limit scaled inputs to [-clip, clip] (None: no clipping)
     missing_augment: int = 0  # extra copies of each training well with whole curves removed (impute only)
     missing_augment_rate: float = 0.5  # chance that a curve (not DEPTH_M) is removed from a copy
     ensemble: int = 1  # networks trained with seeds seed, seed+1, ...; probabilities averaged
+    bag_wells: float = 0.0  # each member trains on this fraction of the training wells (0: all wells)
     decision: str = "argmax"  # argmax | min_penalty (least expected FORCE penalty; FORCE codes only)
 
     @classmethod
@@ -106,6 +108,9 @@ class TrainConfig:
             raise ConfigError(f"{source}: decision {self.decision!r} is not one of {', '.join(DECISIONS)}")
         if int(self.ensemble) < 1:
             raise ConfigError(f"{source}: ensemble must be at least 1 network, got {self.ensemble}")
+        if not 0.0 <= float(self.bag_wells) <= 1.0:
+            raise ConfigError(f"{source}: bag_wells must be a fraction of the training wells in [0, 1], "
+                              f"got {self.bag_wells}")
         if int(self.missing_augment) < 0 or not 0.0 < float(self.missing_augment_rate) <= 1.0:
             raise ConfigError(f"{source}: missing_augment must be >= 0 and missing_augment_rate in (0, 1]")
         if self.missing_augment and self.missing != "impute":

@@ -5,6 +5,7 @@ No tracking here: metrics leave through callbacks (``geonet.workflows`` hands th
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -12,7 +13,14 @@ import numpy as np
 import pandas as pd
 
 from geonet.errors import ConfigError, InputError
-from geonet.nn import ACTIVATIONS, Network, balanced_class_weights, fit, make_optimizer, make_schedule
+from geonet.nn import (
+    ACTIVATIONS,
+    Network,
+    balanced_class_weights,
+    fit,
+    make_optimizer,
+    make_schedule,
+)
 from geonet.train.config import TrainConfig
 from geonet.train.decision import class_penalty_matrix, penalty_class_weights
 from geonet.train.model import GeonetModel
@@ -41,6 +49,7 @@ class Prepared:
     target_center: float = 0.0
     target_scale: float = 1.0
     counts: dict[str, int] = field(default_factory=dict)
+    train_row_wells: np.ndarray | None = None  # (n_train,) well of each training row (augmented copies: the original)
 
 
 @dataclass
@@ -94,7 +103,8 @@ def prepare(df: pd.DataFrame, config: TrainConfig, *, source: str = "table") -> 
                            context_stride=config.context_stride, well_norm=config.well_norm,
                            well_norm_percentiles=config.well_norm_percentiles,
                            context_windows=config.context_windows,
-                           context_window_std=config.context_window_std, clip=config.clip, source=source)
+                           context_window_std=config.context_window_std,
+                           context_window_grad=config.context_window_grad, clip=config.clip, source=source)
 
     def design(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
         X, mask = pre.transform(frame, source=source, dtype=config.dtype)
@@ -112,7 +122,8 @@ def prepare(df: pd.DataFrame, config: TrainConfig, *, source: str = "table") -> 
     y_train = train_rows[config.target].to_numpy(dtype=np.float64)
     prepared = Prepared(task=task, features=features, split=split, preprocessor=pre, classes=[],
                         X_train=X_train, Y_train=y_train, X_val=X_val, Y_val=None, sample_weight=None,
-                        val_frame=val_rows)
+                        val_frame=val_rows,
+                        train_row_wells=train_rows[WELL].astype(str).str.split("~aug").str[0].to_numpy())
     if task == "classify":
         classes = np.unique(y_train)
         prepared.classes = classes.tolist()
@@ -164,20 +175,45 @@ def fit_model(
     so that callbacks can see them. Per-epoch events of the first network go to ``callbacks``;
     further ensemble members are trained the same way with seeds ``seed + m`` (initial weights
     and batch order), silently, and the returned ``history`` is the first network's.
+    With ``config.bag_wells`` = f > 0 every member (the first too) trains only on the rows of
+    its own random round(f · n) of the n training wells (:func:`bag_wells`), so members differ
+    where wells differ.
     """
     prepared = prepared or prepare(df, config, source=source)
     network = network or build_network(prepared, config)
-    history = _train_one(network, prepared, config, config.seed, callbacks)
+    history = _train_one(network, _member_data(prepared, config, 0), config, config.seed, callbacks)
     extra = []
     for m in range(1, int(config.ensemble)):
         member = build_network(prepared, config, seed=config.seed + m)
-        _train_one(member, prepared, config, config.seed + m, ())
+        _train_one(member, _member_data(prepared, config, m), config, config.seed + m, ())
         extra.append(member)
     model = GeonetModel(network=network, preprocessor=prepared.preprocessor, task=prepared.task,
                         target=config.target, classes=prepared.classes,
                         target_center=prepared.target_center, target_scale=prepared.target_scale,
                         extra_networks=extra, decision=config.decision)
     return FitOutcome(model=model, history=history, prepared=prepared)
+
+
+def bag_wells(row_wells: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """Boolean (n,) mask of the rows whose well is among round(fraction · n_wells) wells drawn without replacement.
+
+    ``row_wells``: (n,) well of each row. At least one well is drawn; wells are taken in the order
+    of first appearance and drawn with ``rng.choice``, so a seed fixes the subset.
+    """
+    wells = pd.unique(row_wells)
+    k = min(len(wells), max(1, round(float(fraction) * len(wells))))
+    chosen = rng.choice(len(wells), size=k, replace=False)
+    return np.isin(row_wells, wells[chosen])
+
+
+def _member_data(prepared: Prepared, config: TrainConfig, m: int) -> Prepared:
+    """Training data of ensemble member ``m``: all rows, or its bag of wells (seeded by ``seed + m``)."""
+    if not config.bag_wells or prepared.train_row_wells is None:
+        return prepared
+    keep = bag_wells(prepared.train_row_wells, config.bag_wells, np.random.default_rng([config.seed + m, 3141]))
+    weight = None if prepared.sample_weight is None else prepared.sample_weight[keep]
+    return dataclasses.replace(prepared, X_train=prepared.X_train[keep], Y_train=prepared.Y_train[keep],
+                               sample_weight=weight, train_row_wells=prepared.train_row_wells[keep])
 
 
 def _train_one(network: Network, prepared: Prepared, config: TrainConfig, seed: int, callbacks) -> object:

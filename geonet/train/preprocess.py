@@ -18,7 +18,10 @@ Steps, in order (each one stated, each one saved with the model so predict repea
    ≈ 1, 5, 20 m at 0.152 m): the centred rolling mean (and, with ``context_window_std``, the
    rolling standard deviation) of each curve over w samples *within the same well*, gaps ignored,
    the window cut at the well's ends; columns ``<CURVE>_MEAN<w>`` / ``<CURVE>_STD<w>``. A window
-   with no value at all gets the training median (mean) or 0 (std) under ``impute``;
+   with no value at all gets the training median (mean) or 0 (std) under ``impute``; with
+   ``context_window_grad`` also the depth gradient over each window, ``<CURVE>_GRAD<w>``: the mean
+   of the ⌊w/2⌋ samples below minus the mean of the ⌊w/2⌋ samples above (the sample itself left
+   out; same well, gaps ignored; 0 where either half has no value under ``impute``);
 6. **scaling** of the continuous columns (``zscore``: mean/std, ``robust``: median/IQR) with
    statistics from the training rows only; indicators stay 0/1;
 7. **clipping** (optional, ``clip`` = c > 0): scaled continuous columns are limited to [−c, c], so
@@ -57,6 +60,7 @@ class Preprocessor:
     well_norm_reference: dict[str, list[float]] = field(default_factory=dict)  # curve → [low, high]
     context_windows: list[int] = field(default_factory=list)  # rolling-window lengths, samples
     context_window_std: bool = False
+    context_window_grad: bool = False  # lower-half minus upper-half window mean, per window
     clip: float | None = None  # limit of the scaled continuous columns (None: no clipping)
     medians: dict[str, float] = field(default_factory=dict)
     indicators: list[str] = field(default_factory=list)
@@ -80,6 +84,7 @@ class Preprocessor:
         well_norm_percentiles: list[float] | tuple[float, float] = (5.0, 95.0),
         context_windows: list[int] | None = None,
         context_window_std: bool = False,
+        context_window_grad: bool = False,
         clip: float | None = None,
         source: str = "training table",
     ) -> "Preprocessor":
@@ -114,6 +119,7 @@ class Preprocessor:
                   context=int(context), context_stride=int(context_stride),
                   well_norm=well_norm, well_norm_percentiles=[p_low, p_high],
                   context_windows=context_windows, context_window_std=bool(context_window_std),
+                  context_window_grad=bool(context_window_grad),
                   clip=None if clip is None else float(clip))
         if well_norm:
             pre.well_norm_reference = pre._well_norm_reference(df, source)
@@ -230,6 +236,8 @@ class Preprocessor:
             for w in self.context_windows:
                 mean, std = _rolling_within_wells(raw_values, wells, w)
                 stats = [("MEAN", mean)] + ([("STD", std)] if self.context_window_std else [])
+                if self.context_window_grad:
+                    stats.append(("GRAD", _gradient_within_wells(raw_values, wells, w // 2)))
                 for tag, block in stats:
                     if self.missing == "impute":
                         fill = (np.asarray([self.medians[c] for c in self.features]) if tag == "MEAN"
@@ -324,3 +332,31 @@ def _rolling_within_wells(values: np.ndarray, wells: np.ndarray, window: int) ->
         mean = np.where(count > 0, (s1[hi] - s1[lo]) / count, np.nan)
         var = np.where(count > 0, (s2[hi] - s2[lo]) / count - mean * mean, np.nan)
     return mean, np.sqrt(np.maximum(var, 0.0))
+
+
+def _gradient_within_wells(values: np.ndarray, wells: np.ndarray, half: int) -> np.ndarray:
+    """Mean of rows i+1 … i+half minus mean of rows i−half … i−1, inside each well, NaN ignored.
+
+    ``values``: (n, c); ``wells``: (n,) integer ids, rows of a well contiguous and in depth order
+    (so a positive value: the curve increases downwards). Half-windows are cut at the well's ends;
+    NaN where either half holds no value (e.g. the first and last row of a well). Returns (n, c).
+    """
+    n = len(values)
+    if n == 0 or half < 1:
+        return np.full_like(values, np.nan, dtype=np.float64)
+    present = ~np.isnan(values)
+    zero = np.zeros((1, values.shape[1]))
+    s1 = np.vstack([zero, np.cumsum(np.where(present, values, 0.0), axis=0)])
+    cnt = np.vstack([zero, np.cumsum(present, axis=0, dtype=np.float64)])
+    starts = np.r_[0, np.flatnonzero(np.diff(wells)) + 1]
+    ends = np.r_[starts[1:], n] - 1
+    run = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
+    i = np.arange(n)
+    up_lo, up_hi = np.maximum(i - half, starts[run]), i  # rows [up_lo, i)
+    down_lo, down_hi = i + 1, np.minimum(i + half, ends[run]) + 1  # rows [i+1, down_hi)
+    down_hi = np.maximum(down_hi, down_lo)
+    n_up, n_down = cnt[up_hi] - cnt[up_lo], cnt[down_hi] - cnt[down_lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        up = (s1[up_hi] - s1[up_lo]) / n_up
+        down = (s1[down_hi] - s1[down_lo]) / n_down
+        return np.where((n_up > 0) & (n_down > 0), down - up, np.nan)

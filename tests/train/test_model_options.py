@@ -1,12 +1,18 @@
 """Well-wise normalisation, ensembles and penalty-minimising decisions."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from geonet.errors import ConfigError
 from geonet.train.config import TrainConfig
-from geonet.train.decision import class_penalty_matrix, min_penalty_decisions, penalty_class_weights
+from geonet.train.decision import (
+    class_penalty_matrix,
+    min_penalty_decisions,
+    penalty_class_weights,
+)
 from geonet.train.fitting import fit_model
 from geonet.train.model import GeonetModel, load_model
 from geonet.train.preprocess import Preprocessor
@@ -162,3 +168,37 @@ def test_missing_augment_in_training_adds_indicators():
     assert outcome.prepared.counts["train_rows"] == 3 * outcome.prepared.counts["val_rows"] * 2
     with pytest.raises(ConfigError, match="missing_augment"):
         TrainConfig.from_dict({"missing_augment": 1, "missing": "drop"})
+
+
+def test_bag_wells_draws_whole_wells():
+    from geonet.train.fitting import bag_wells
+
+    row_wells = np.array(["A", "A", "B", "C", "C", "C", "D"])
+    for seed in range(5):
+        keep = bag_wells(row_wells, 0.5, np.random.default_rng(seed))
+        chosen = set(row_wells[keep])
+        assert len(chosen) == 2  # round(0.5 · 4) wells, all of their rows, none of the others
+        np.testing.assert_array_equal(keep, np.isin(row_wells, sorted(chosen)))
+    assert bag_wells(row_wells, 0.01, np.random.default_rng(0)).sum() >= 1  # at least one well
+    assert bag_wells(row_wells, 1.0, np.random.default_rng(0)).all()
+
+
+def test_bag_wells_members_train_on_their_own_wells():
+    df = _toy_lithology(n=360)
+    df = pd.concat([df, df.assign(WELL=df.WELL + "2")], ignore_index=True)  # wells A B C A2 B2 C2
+    config = TrainConfig(features=["GR", "RHOB"], val_wells=["C", "C2"], hidden=[8], epochs=1, ensemble=3,
+                         dtype="float64", patience=None, bag_wells=0.5)
+    from geonet.train.fitting import _member_data, prepare
+
+    prepared = prepare(df, config)
+    assert sorted(pd.unique(prepared.train_row_wells)) == ["A", "A2", "B", "B2"]
+    bags = [_member_data(prepared, config, m) for m in range(3)]
+    for bag in bags:
+        assert len(pd.unique(bag.train_row_wells)) == 2 and len(bag.X_train) == 240 == len(bag.Y_train)
+    assert len({tuple(sorted(pd.unique(b.train_row_wells))) for b in bags}) > 1  # members differ
+    off = _member_data(prepared, dataclasses.replace(config, bag_wells=0.0), 0)
+    assert off is prepared
+    model = fit_model(df, config).model
+    assert len(model.networks) == 3
+    with pytest.raises(ConfigError, match="bag_wells"):
+        TrainConfig.from_dict({"bag_wells": 1.5})

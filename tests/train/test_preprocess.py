@@ -146,3 +146,27 @@ def test_clip_limits_scaled_continuous_columns_only():
 def test_config_parses_new_options():
     config = TrainConfig.from_dict({"context-windows": "7,33", "clip": 5, "context_window_std": True})
     assert config.context_windows == [7, 33] and config.clip == 5 and config.context_window_std
+
+
+def test_depth_gradient_is_lower_minus_upper_half_window_inside_each_well():
+    from geonet.train.preprocess import _gradient_within_wells
+
+    values = np.array([1.0, 2.0, 4.0, 8.0, np.nan, 10.0, 20.0, 30.0])[:, None]
+    wells = np.array([0, 0, 0, 0, 0, 1, 1, 1])
+    grad = _gradient_within_wells(values, wells, 2)
+    # row 1: mean(4, 8) − 1 = 5; row 2: 8 (gap skipped) − mean(1, 2) = 6.5; row 6: 30 − 10 = 20;
+    # nothing above row 0 / below rows 3, 4 (cut at the well's end) and 7 → NaN
+    np.testing.assert_allclose(grad[:, 0], [np.nan, 5.0, 6.5, np.nan, np.nan, np.nan, 20.0, np.nan])
+
+
+def test_context_window_grad_columns_are_saved_and_filled_with_zero():
+    df = _table()
+    pre = Preprocessor.fit(df, ["GR"], scaler="robust", context_windows=[3], context_window_grad=True)
+    assert pre.columns == ["GR", "GR_MEAN3", "GR_GRAD3", "GR_MISSING"]
+    # GR in well A is 10, nan, 30, 40: gradients (half 1) nan→0, 30−10, 40−nan→0, nan→0
+    raw = np.asarray(pre.center) + pre.transform(df, dtype="float64")[0] * np.asarray(pre.scale)
+    np.testing.assert_allclose(raw[:4, 2], [0.0, 20.0, 0.0, 0.0])
+    again = Preprocessor.from_dict(pre.to_dict())
+    assert again.context_window_grad
+    np.testing.assert_array_equal(pre.transform(df)[0], again.transform(df)[0])
+    assert TrainConfig.from_dict({"context_window_grad": True}).context_window_grad
