@@ -38,6 +38,8 @@ def train_command(
     context_stride: Annotated[Optional[int], typer.Option(help="Samples between context offsets.")] = None,
     context_windows: Annotated[Optional[str], typer.Option(help="Rolling-mean windows in samples within a well, e.g. 7,33,131.")] = None,
     context_window_std: Annotated[Optional[bool], typer.Option("--context-window-std/--no-context-window-std", help="Also the rolling standard deviation over those windows.")] = None,
+    context_window_grad: Annotated[Optional[bool], typer.Option("--context-window-grad/--no-context-window-grad", help="Also the mean below minus the mean above each depth, per window.")] = None,
+    bag_wells: Annotated[Optional[float], typer.Option(help="Each ensemble member trains on this random fraction of the training wells (0 = all).")] = None,
     clip: Annotated[Optional[float], typer.Option(help="Limit scaled inputs to ±CLIP standard units.")] = None,
     well_norm: Annotated[Optional[str], typer.Option(help="Curves normalised well by well to the training wells' percentiles, e.g. GR.")] = None,
     ensemble: Annotated[Optional[int], typer.Option(help="Networks trained with seeds seed, seed+1, ...; probabilities averaged.")] = None,
@@ -65,7 +67,8 @@ def train_command(
                    val_fraction=val_fraction, missing=missing, scaler=scaler, log10=log10,
                    context=context, context_stride=context_stride, well_norm=well_norm, ensemble=ensemble,
                    decision=decision, restore_best=restore_best, max_rows_per_well=max_rows_per_well,
-                   context_windows=context_windows, context_window_std=context_window_std, clip=clip)
+                   context_windows=context_windows, context_window_std=context_window_std, clip=clip,
+                   context_window_grad=context_window_grad, bag_wells=bag_wells)
     result = train(table, base.merged(options), tracking_uri=tracking_uri, experiment=experiment,
                    run_name=run_name, progress=progress)
     typer.echo(f"train wells: {', '.join(result.train_wells)}")
