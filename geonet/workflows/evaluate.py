@@ -58,5 +58,5 @@ def evaluate(
         tracker.log_metrics(summary["metrics"], step=0)
         tracker.log_dict(summary, "evaluation.json")
         if "WELL" in df.columns and "DEPTH_M" in df.columns:
-            log_evaluation_plots(tracker, df, loaded, summary, max_wells=max_plot_wells)
+            log_evaluation_plots(tracker, df, loaded, summary, predictions, max_wells=max_plot_wells)
         return EvalResult(run_id=tracker.run_id, metrics=summary["metrics"], summary=summary)

@@ -42,9 +42,12 @@ def evaluate_frame(frame: pd.DataFrame, predictions: pd.DataFrame, model: Geonet
     return summary
 
 
-def log_evaluation_plots(tracker, frame: pd.DataFrame, model: GeonetModel, summary: dict, *,
-                         max_wells: int = 1) -> None:
-    """Confusion matrix (classification) and a well-track plot per well (up to ``max_wells``)."""
+def log_evaluation_plots(tracker, frame: pd.DataFrame, model: GeonetModel, summary: dict,
+                         predictions: pd.DataFrame, *, max_wells: int = 1) -> None:
+    """Confusion matrix (classification) and a well-track plot per well (up to ``max_wells``).
+
+    ``predictions``: ``model.predict_frame(frame)``, already computed by the caller (same index).
+    """
     from geonet.tracking import plots
 
     if model.task == "classify" and "report" in summary:
@@ -52,7 +55,7 @@ def log_evaluation_plots(tracker, frame: pd.DataFrame, model: GeonetModel, summa
         tracker.log_figure(plots.confusion_matrix_plot(cm, summary["label_names"]), "plots/confusion_matrix.png")
     for well in list(pd.unique(frame["WELL"]))[:max_wells]:
         rows = frame[frame["WELL"] == well].sort_values("DEPTH_M")
-        fig = well_figure(rows, model, model.predict_frame(rows), title=str(well))
+        fig = well_figure(rows, model, predictions, title=str(well))
         tracker.log_figure(fig, f"plots/well_track_{_safe(str(well))}.png")
 
 

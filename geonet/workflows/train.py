@@ -88,11 +88,11 @@ def train(
             # predict whole validation wells (depth context and well-wise statistics need every
             # row, as at predict time), then score the labelled rows used
             whole = df[df["WELL"].isin(prepared.split.val_wells)].sort_values(["WELL", "DEPTH_M"], kind="stable")
-            val_pred = model.predict_frame(whole, source=str(table)).loc[prepared.val_frame.index]
-            summary = evaluate_frame(prepared.val_frame, val_pred, model, prefix="val_")
+            whole_pred = model.predict_frame(whole, source=str(table))
+            summary = evaluate_frame(prepared.val_frame, whole_pred.loc[prepared.val_frame.index], model, prefix="val_")
             metrics.update(summary["metrics"])
             tracker.log_dict(summary, "evaluation.json")
-            log_evaluation_plots(tracker, df[df["WELL"].isin(prepared.split.val_wells)], model, summary)
+            log_evaluation_plots(tracker, whole, model, summary, whole_pred)
         # the saved model's scores; the per-epoch curves keep the plain names (val_loss, ...)
         tracker.log_metrics({f"{MODEL_PREFIX}{k}": v for k, v in metrics.items() if v is not None}, step=0)
         _log_history_plots(tracker, recorder.values)
