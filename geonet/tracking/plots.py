@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from geonet.atomic import atomic_path
+from geonet.features.derive import RESISTIVITY_CURVES
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 # Curves drawn on a logarithmic axis (resistivities).
-LOG_SCALE_CURVES = ("RDEP", "RMED", "RSHA", "RXO", "RMIC")
+LOG_SCALE_CURVES = RESISTIVITY_CURVES  # resistivities are read on a log axis
 # Preferred order of tracks; other curves follow in the order given.
 TRACK_ORDER = ("GR", "RHOB", "NPHI", "DTC", "RDEP")
 

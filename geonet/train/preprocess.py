@@ -37,10 +37,10 @@ import numpy as np
 import pandas as pd
 
 from geonet.errors import ConfigError, MissingCurveError
+from geonet.features.derive import RESISTIVITY_CURVES
 
 WELL = "WELL"
 DEPTH = "DEPTH_M"
-RESISTIVITY_CURVES = ("RDEP", "RMED", "RSHA", "RXO", "RMIC")
 MISSING_POLICIES = ("impute", "drop")
 SCALERS = ("zscore", "robust")
 
