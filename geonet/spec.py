@@ -419,7 +419,12 @@ class IngestSpec(Spec):
         path="maybe_path")
     aliases: str | None = option(None, "TOML file extending/overriding the mnemonic alias table.", path="maybe_path")
     strict: bool = option(False, "Stop at the first bad file (exit 1) instead of skipping it.")
-    jobs: int = option(1, "Read files in N parallel processes.", ge=1)
+    jobs: int = option(1, "Read files in N parallel processes.", ge=1, flag="--jobs -j")
+
+    def ingest_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`geonet.features.ingest.ingest` (beside inputs, out, progress)."""
+        return dict(fmt=self.format.value, step_m=self.step_m, labels=self.labels, aliases=self.aliases,
+                    strict=self.strict, jobs=self.jobs)
 
 
 def read_spec_file(spec: type[Spec], path, *, section: str):
@@ -441,3 +446,18 @@ def read_spec_file(spec: type[Spec], path, *, section: str):
     if not isinstance(table, dict):
         raise OptionError(f"[{section}] must be a table of options", path=path)
     return spec.from_options(table, source=str(path))
+
+
+# -- geonet predict ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PredictSpec(Spec):
+    """The options of ``geonet predict`` and of pipeline ``predict`` steps (model, inputs and out aside)."""
+
+    format: TableFormat = option(TableFormat.parquet, "Table format of the predictions.", aliases=("fmt",))
+    plots: bool = option(True, "Write a well-track picture (PNG) beside each predicted LAS.")
+
+    def predict_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`geonet.workflows.predict` (beside model, inputs, out_dir)."""
+        return dict(fmt=self.format.value, plots=self.plots)

@@ -79,3 +79,74 @@ def _is_stdlib(name: str) -> bool:
     import sys
 
     return name in sys.stdlib_module_names
+
+
+def _module_name(path: Path) -> str:
+    parts = ["geonet", *path.relative_to(ROOT).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_imports(path: Path):
+    """Like :func:`_imports`, every import (those inside functions too), but not ``if TYPE_CHECKING:`` ones."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []
+    package = _module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]  # relative imports start from the module's package
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            start = package[: len(package) - node.level + 1]
+            base = node.module if node.level == 0 else ".".join(start + ([node.module] if node.module else []))
+            yield base
+            yield from (f"{base}.{a.name}" for a in node.names)  # from pkg import submodule
+
+
+def _import_graph() -> dict[str, set[str]]:
+    modules = {_module_name(p): p for p in ROOT.rglob("*.py")}
+    return {name: {m for m in _runtime_imports(path) if m in modules and m != name}
+            for name, path in modules.items()}
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle (a list of modules, first = last), or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_no_import_cycle_inside_a_package():
+    """Inside each package, modules import one way (a package's ``__init__`` re-exporting its
+    modules is not a cycle: edges into an ``__init__`` from its own modules are left out)."""
+    graph = _import_graph()
+    for name, targets in graph.items():
+        package = name.rsplit(".", 1)[0]
+        graph[name] = {t for t in targets if not name.startswith(t + ".")}  # a module importing its package
+        graph[name] = {t for t in graph[name] if t.rsplit(".", 1)[0] == package or t.startswith(package + ".")
+                       or name == t.rsplit(".", 1)[0]}
+    assert _cycle(graph) is None, " → ".join(_cycle(graph) or [])
+
+
+def test_cycle_finder_finds_a_hidden_cycle():
+    graph = {"p.steps": {"p.sweep"}, "p.sweep": {"p.steps"}, "p.config": {"p.steps"}}
+    assert _cycle(graph) == ["p.steps", "p.sweep", "p.steps"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None

@@ -11,7 +11,9 @@ from typer.testing import CliRunner
 
 from geonet.cli.app import app
 from geonet.errors import OptionError
-from geonet.spec import IngestSpec, Param, TrainSpec
+from geonet.pipeline.context import spec_options
+from geonet.pipeline.registry import STEP_KINDS
+from geonet.spec import IngestSpec, Param, PredictSpec, TrainSpec
 
 runner = CliRunner()
 
@@ -67,7 +69,9 @@ def captured(monkeypatch):
 @pytest.mark.parametrize("param", PARAMS, ids=lambda p: p.name)
 def test_every_train_option_is_reachable_from_every_door_by_one_name(param, captured, tmp_path):
     from geonet.pipeline.config import load_pipeline
-    from geonet.pipeline.steps import _train_config
+
+    def _train_config(options):
+        return TrainSpec.from_options(spec_options(STEP_KINDS["train"], options))
 
     expected, text, toml = sample(param)
     # 1. the command line: --name
@@ -197,3 +201,41 @@ def test_ingest_spec_accepts_the_old_pipeline_names():
     assert IngestSpec.from_options({"step": 0.25}).step_m == 0.25
     with pytest.raises(OptionError, match="jobs: must be >= 1"):
         IngestSpec.from_options({"jobs": 0})
+
+
+@pytest.mark.parametrize("command, spec, kind, target", [
+    ("ingest", IngestSpec, "ingest", "geonet.features.ingest.ingest"),
+    ("predict", PredictSpec, "predict", "geonet.workflows.predict"),
+])
+def test_ingest_and_predict_options_are_reachable_from_the_cli_and_a_step(command, spec, kind, target, monkeypatch,
+                                                                          tmp_path):
+    import importlib
+
+    from geonet.pipeline.config import load_pipeline
+
+    module, name = target.rsplit(".", 1)
+    seen = {}
+
+    def fake(*args, **kwargs):
+        seen.update(kwargs)
+        raise SystemExit(0)  # stop after the call: the arguments are what is checked
+
+    monkeypatch.setattr(importlib.import_module(module), name, fake)
+    head = {"ingest": ["a.las"], "predict": ["a.las", "--model", "m"]}[command]
+    step_head = {"ingest": 'inputs = ["a.las"]\nout = "o.parquet"\n',
+                 "predict": 'model = "m"\ninputs = ["a.las"]\nout_dir = "o"\n'}[command]
+    for param in spec.params():
+        expected, text, toml = sample(param)
+        seen.clear()
+        runner.invoke(app, [command, *head, *_cli_args(param, text)])
+        assert spec.from_options(_kwargs_back(spec, seen)).to_options()[param.name] == expected, param.name
+        pipeline = tmp_path / "p.toml"
+        pipeline.write_text(f'[[steps]]\nkind = "{kind}"\n{step_head}{param.name} = {toml}\n')
+        step = load_pipeline(pipeline).step(kind)
+        assert spec.from_options(spec_options(STEP_KINDS[kind], step.options)).to_options()[param.name] == expected
+
+
+def _kwargs_back(spec, kwargs: dict) -> dict:
+    """The workflow's keyword arguments back under the spec's names (fmt → format)."""
+    renamed = {"fmt": "format"}
+    return {renamed.get(k, k): v for k, v in kwargs.items() if renamed.get(k, k) in spec.names()}

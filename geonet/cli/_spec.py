@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from typing import Annotated, Any, Callable, Optional
 
 import typer
@@ -21,6 +22,8 @@ from geonet.spec import Param, Spec
 def _metavar(param: Param) -> str:
     if param.choices:
         return "[" + "|".join(param.choices) + "]"
+    if param.option.path:
+        return "FILE"
     names = {int: "INTEGER", float: "NUMBER", str: "TEXT"}
     item = names.get(param.item, "TEXT")
     return f"{item},..." if param.is_list else item
@@ -47,7 +50,8 @@ def _default_text(param: Param) -> str | None:
 def help_text(param: Param) -> str:
     """The option's help with its default, ``[default: …]`` (literal, never in parentheses)."""
     default = _default_text(param)
-    return param.option.help + (f" [default: {default}]" if default else "")
+    text = param.option.help + (f" [default: {default}]" if default else "")
+    return re.sub(r"(<[^<>\s]+>)", r"`\1`", text)  # literal <…> (help is Markdown)
 
 
 def typer_parameter(param: Param) -> inspect.Parameter:

@@ -12,10 +12,11 @@ from geonet.cli._common import handle_errors, print_metrics
 
 @handle_errors
 def evaluate_command(
-    table: Annotated[Path, typer.Argument(help="Labelled feature table (Parquet or CSV).")],
-    model: Annotated[str, typer.Option(help="runs:/<id>/model, models:/<name>/<version|latest>, or a model directory.")],
-    experiment: Annotated[str, typer.Option(help="MLflow experiment name.")] = "geonet",
-    tracking_uri: Annotated[Optional[str], typer.Option(help="MLflow tracking URI.")] = None,
+    table: Annotated[Path, typer.Argument(help="Labelled feature table (Parquet or CSV).", metavar="TABLE")],
+    model: Annotated[str, typer.Option(help="`runs:/<id>/model`, `models:/<name>/<version|latest>`, or a model directory.", metavar="URI")],
+    experiment: Annotated[str, typer.Option(help="MLflow experiment name.", metavar="NAME")] = "geonet",
+    tracking_uri: Annotated[Optional[str], typer.Option(
+        help="MLflow tracking URI [default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns/mlflow.db].", metavar="URI")] = None,
 ) -> None:
     """Score a model on labelled wells: accuracy, macro-F1, per-class precision/recall, confusion
     matrix and the FORCE 2020 penalty score (RMSE, MAE, R² for regression). Logged as its own run."""

@@ -1,26 +1,26 @@
-"""``geonet ingest``: LAS files, log tables or a grid → one feature table (Parquet or CSV)."""
+"""``geonet ingest``: LAS files, log tables or a grid → one feature table; options from :class:`geonet.spec.IngestSpec`."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from geonet.cli._common import debug_enabled, echo_err, handle_errors
+from geonet.cli._spec import spec_command
+from geonet.spec import IngestSpec
 
 
+@handle_errors
+@spec_command(IngestSpec)
 def ingest_command(
-    inputs: Annotated[list[str], typer.Argument(metavar="INPUT...", help="LAS files, CSV/Parquet tables, a NetCDF/Zarr grid; files, folders or globs.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output table.")] = Path("data/features.parquet"),
-    fmt: Annotated[str, typer.Option("--format", help="parquet or csv (csv writes provenance to <out>.meta.json).")] = "parquet",
-    step: Annotated[Optional[float], typer.Option("--step", help="Resample wells to this depth step in metres (linear; nearest for labels; no filling across gaps).")] = None,
-    labels: Annotated[Optional[Path], typer.Option("--labels", help="CSV of labels: well,top,base,label intervals or well,depth,label points (metres).")] = None,
-    aliases: Annotated[Optional[Path], typer.Option("--aliases", help="TOML file extending/overriding the mnemonic alias table.")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad file (exit 1) instead of skipping it.")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Read files in N parallel processes.")] = 1,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="Hide the progress bar.")] = False,
+    inputs: Annotated[list[str], typer.Argument(metavar="INPUT", help="LAS files, CSV/Parquet tables, a NetCDF/Zarr grid; files, folders or globs.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output table.", metavar="FILE")] = Path("data/features.parquet"),
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="Hide the progress bar.", metavar="")] = False,
+    *,
+    options: dict,
 ) -> None:
     """Ingest well logs (LAS 1.2/2.0/3.0, CSV/Parquet tables) or one grid into a feature table.
 
@@ -29,10 +29,8 @@ def ingest_command(
     """
     from geonet.features.ingest import ingest
 
-    report = ingest(
-        inputs, out, fmt=fmt, step_m=step, labels=labels, aliases=aliases, strict=strict, jobs=jobs,
-        progress=not no_progress and sys.stderr.isatty(),
-    )
+    spec = IngestSpec.from_options(options, source="command line", text=True, flags=True)
+    report = ingest(inputs, out, progress=not no_progress and sys.stderr.isatty(), **spec.ingest_kwargs())
     _print_report(report)
     for path, note in report.warnings:
         echo_err(f"warning {path}: {note}")
@@ -61,4 +59,4 @@ def _print_report(report) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("ingest")(handle_errors(ingest_command))
+    app.command("ingest")(ingest_command)

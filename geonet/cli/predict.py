@@ -8,21 +8,27 @@ from typing import Annotated, Optional
 import typer
 
 from geonet.cli._common import echo_err, handle_errors
+from geonet.cli._spec import spec_command
+from geonet.spec import PredictSpec
 
 
 @handle_errors
+@spec_command(PredictSpec)
 def predict_command(
-    inputs: Annotated[list[str], typer.Argument(help="LAS files, tables, grids (.nc/.zarr), folders or globs.")],
-    model: Annotated[str, typer.Option(help="runs:/<id>/model, models:/<name>/<version|latest>, or a model directory.")],
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("predictions"),
-    format: Annotated[str, typer.Option("--format", help="Table format: parquet | csv.")] = "parquet",
-    tracking_uri: Annotated[Optional[str], typer.Option(help="MLflow tracking URI.")] = None,
-    plots: Annotated[bool, typer.Option(help="Write a well-track picture (PNG) beside each predicted LAS.")] = True,
+    inputs: Annotated[list[str], typer.Argument(help="LAS files, tables, grids (.nc/.zarr), folders or globs.",
+                                                metavar="INPUT")],
+    model: Annotated[str, typer.Option(help="`runs:/<id>/model`, `models:/<name>/<version|latest>`, or a model directory.", metavar="URI")],
+    out: Annotated[Path, typer.Option(help="Output folder.", metavar="DIR")] = Path("predictions"),
+    tracking_uri: Annotated[Optional[str], typer.Option(
+        help="MLflow tracking URI [default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns/mlflow.db].", metavar="URI")] = None,
+    *,
+    options: dict,
 ) -> None:
     """Predict new wells or grids: LAS copies with prediction curves, a table, or a NetCDF."""
     from geonet.workflows import predict
 
-    result = predict(model, inputs, out, tracking_uri=tracking_uri, fmt=format, plots=plots)
+    spec = PredictSpec.from_options(options, source="command line", text=True, flags=True)
+    result = predict(model, inputs, out, tracking_uri=tracking_uri, **spec.predict_kwargs())
     for note in result.notes:
         echo_err(f"note: {note}")
     for path in result.outputs:

@@ -47,7 +47,7 @@ def execute(pipeline, *, force: bool, dry_run: bool, tracking_uri: str | None, p
     """Run a loaded pipeline, printing a line per step and the summary."""
     from geonet.pipeline.runner import format_summary, run_pipeline
 
-    uri = None if dry_run else tracking_uri_for(tracking_uri, pipeline)
+    uri = tracking_uri_for(tracking_uri, pipeline)  # keys the state, also for --dry-run
     summary = run_pipeline(
         pipeline, force=force, dry_run=dry_run, tracking_uri=uri, progress=progress, echo=typer.echo
     )

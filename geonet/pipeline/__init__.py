@@ -16,14 +16,17 @@ A pipeline file::
     kind = "evaluate"
     model = "@train.model_uri"    # an earlier step's output
 
-Paths are relative to the pipeline file's directory. See :mod:`geonet.pipeline.steps` for the
-options and outputs of each kind, :mod:`geonet.pipeline.sweep` for sweeps.
+Paths are relative to the pipeline file's directory. The package, lowest first: ``context`` (the
+step protocol), ``references``, ``kinds/*`` (one module per step kind), ``registry``, ``config``
+(loading and checking), ``state`` (fingerprints), ``runner`` (plan and execute). No module imports
+one above it (``tests/test_layering.py`` checks there is no import cycle).
 """
 
 from geonet.pipeline.config import Pipeline, Step, load_pipeline, load_sweep, parse_set
-from geonet.pipeline.runner import RunSummary, StepContext, format_summary, run_pipeline
+from geonet.pipeline.context import StepContext
+from geonet.pipeline.runner import RunSummary, execute, format_summary, plan, run_pipeline
 
 __all__ = [
-    "Pipeline", "RunSummary", "Step", "StepContext", "format_summary", "load_pipeline",
-    "load_sweep", "parse_set", "run_pipeline",
+    "Pipeline", "RunSummary", "Step", "StepContext", "execute", "format_summary", "load_pipeline",
+    "load_sweep", "parse_set", "plan", "run_pipeline",
 ]

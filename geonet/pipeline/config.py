@@ -2,11 +2,14 @@
 
 Paths in a pipeline are relative to the pipeline file's directory (``~`` is expanded, absolute
 paths stay as they are); so are paths given with ``--set``. Option keys may use ``_`` or ``-``.
+Every step's options are checked here, by name and (through the kind's typed spec) by value, so a
+bad option stops the pipeline before its first step runs.
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
 import glob
 import os
 import tomllib
@@ -14,21 +17,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geonet.errors import ConfigError
-from geonet.pipeline.steps import COMMON_KEYS, STEP_KINDS, StepKind
+from geonet.errors import ConfigError, OptionError
+from geonet.paths import is_uri
+from geonet.pipeline.context import COMMON_KEYS, StepKind, spec_options
+from geonet.pipeline.references import is_reference, references
+from geonet.pipeline.registry import STEP_KINDS
 
 
 @dataclass
 class Step:
-    """One ``[[steps]]`` entry: its kind, unique name and options (keys normalised to ``_``)."""
+    """One ``[[steps]]`` entry: its unique name, its kind and options (keys normalised to ``_``,
+    aliases to the spec's names)."""
 
     name: str
-    kind: str
+    spec: StepKind
     options: dict[str, Any]
 
     @property
-    def spec(self) -> StepKind:
-        return STEP_KINDS[self.kind]
+    def kind(self) -> str:
+        return self.spec.kind
 
 
 @dataclass
@@ -105,12 +112,6 @@ def resolve_path(value: str, root: Path) -> str:
     return str(p if p.is_absolute() else (root / p).resolve())
 
 
-def is_uri(value: str) -> bool:
-    """``runs:/…``, ``models:/…``, ``file:///…``, ``s3://…`` are URIs, not paths."""
-    head, sep, _ = value.partition(":")
-    return bool(sep) and len(head) > 1 and head.replace("+", "").isalpha()
-
-
 def expand_globs(values: list[str]) -> list[str]:
     """Patterns with ``* ? [`` → the sorted files they match (kept as is if they match none)."""
     out: list[str] = []
@@ -124,7 +125,7 @@ def expand_globs(values: list[str]) -> list[str]:
 
 def _resolve_option(step: Step, key: str, value: Any, root: Path) -> Any:
     """Resolve the paths of one option (kind-specific: ``path``, ``paths`` or ``maybe_path``)."""
-    how = step.spec.paths.get(key)
+    how = step.spec.path_rule(key)
     if how is None or value is None or is_reference(value):
         return value
     if how == "paths":
@@ -140,55 +141,6 @@ def _resolve_option(step: Step, key: str, value: Any, root: Path) -> Any:
         candidate = resolve_path(value, root)
         return candidate if Path(candidate).exists() else value
     return resolve_path(value, root)
-
-
-# -- references -----------------------------------------------------------------------------------
-
-
-def is_reference(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("@") and not value.startswith("@@")
-
-
-def references(value: Any) -> list[str]:
-    """Every ``@step.key`` string inside an option value (lists and tables searched)."""
-    if is_reference(value):
-        return [value]
-    if isinstance(value, dict):
-        return [r for v in value.values() for r in references(v)]
-    if isinstance(value, list):
-        return [r for v in value for r in references(v)]
-    return []
-
-
-def substitute(value: Any, lookup) -> Any:
-    """Replace each ``@step.key.subkey`` by ``lookup(ref)``; ``@@x`` is the literal ``@x``."""
-    if is_reference(value):
-        return lookup(value)
-    if isinstance(value, str) and value.startswith("@@"):
-        return value[1:]
-    if isinstance(value, dict):
-        return {k: substitute(v, lookup) for k, v in value.items()}
-    if isinstance(value, list):
-        return [substitute(v, lookup) for v in value]
-    return value
-
-
-def lookup_output(ref: str, outputs: dict[str, dict], path: Path, step_name: str) -> Any:
-    """``@train.metrics.val_loss`` → ``outputs["train"]["metrics"]["val_loss"]``."""
-    step, *keys = ref[1:].split(".")
-    if step not in outputs:
-        raise ConfigError(f"step {step_name!r}: reference {ref!r}: step {step!r} has no outputs", path=path)
-    value: Any = outputs[step]
-    for i, key in enumerate(keys):
-        if not isinstance(value, dict) or key not in value:
-            have = sorted(value) if isinstance(value, dict) else []
-            where = ".".join([step, *keys[:i]])
-            raise ConfigError(
-                f"step {step_name!r}: reference {ref!r}: {where} has no output {key!r}; outputs: {have}",
-                path=path,
-            )
-        value = value[key]
-    return value
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -257,8 +209,8 @@ def build_pipeline(raw: dict, path: Path, overrides: list[str] | None = None) ->
         step_name = str(entry.get("name", kind))
         if any(s.name == step_name for s in steps):
             raise ConfigError(f"{label}: step name {step_name!r} is used twice; give each a unique name", path=path)
-        options = {k: v for k, v in entry.items() if k not in COMMON_KEYS}
-        step = Step(step_name, kind, options)
+        options = _canonical_keys(STEP_KINDS[kind], {k: v for k, v in entry.items() if k not in COMMON_KEYS})
+        step = Step(step_name, STEP_KINDS[kind], options)
         _check_step(step, [s.name for s in steps], path)
         step.options = {k: _resolve_option(step, k, v, path.parent) for k, v in options.items()}
         steps.append(step)
@@ -267,10 +219,15 @@ def build_pipeline(raw: dict, path: Path, overrides: list[str] | None = None) ->
 
 def _check_step(step: Step, earlier: list[str], path: Path) -> None:
     spec = step.spec
+    for key in sorted(set(step.options) & set(spec.refused)):
+        raise OptionError(f"step {step.name!r} ({step.kind}): {key}: {spec.refused[key]}", path=path)
     unknown = sorted(set(step.options) - spec.keys)
     if unknown:
-        raise ConfigError(
-            f"step {step.name!r} ({step.kind}): unknown option(s) {unknown}; options: {sorted(spec.keys)}",
+        close = difflib.get_close_matches(unknown[0], spec.keys, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise OptionError(
+            f"step {step.name!r} ({step.kind}): unknown option(s) {[u[:40] for u in unknown]}; {hint}"
+            f"options: {', '.join(sorted(spec.keys))}",
             path=path,
         )
     missing = [k for k in spec.required if k not in step.options]
@@ -284,8 +241,19 @@ def _check_step(step: Step, earlier: list[str], path: Path) -> None:
                 f"(@STEP.OUTPUT); earlier steps: {earlier}",
                 path=path,
             )
-    if spec.check is not None:
-        try:
+    try:
+        if spec.spec is not None:  # the spec's options by value (those holding a reference: at run time)
+            given = {k: v for k, v in spec_options(spec, step.options).items() if not references(v)}
+            spec.spec.from_options(given, source="options")
+        if spec.check is not None:
             spec.check(step.options)
-        except ConfigError as exc:
-            raise type(exc)(f"step {step.name!r} ({step.kind}): {exc}", path=path) from None
+    except ConfigError as exc:
+        raise type(exc)(f"step {step.name!r} ({step.kind}): {exc}", path=path) from None
+
+
+def _canonical_keys(kind: StepKind, options: dict) -> dict:
+    """Aliases of spec options (``fmt``, ``step``) under the spec's names (``format``, ``step_m``)."""
+    if kind.spec is None:
+        return options
+    aliases = {a: p.name for p in kind.spec.params() for a in p.option.aliases if a not in kind.own}
+    return {aliases.get(k, k): v for k, v in options.items()}

@@ -1,13 +1,20 @@
 """What a pipeline remembers between runs, to skip steps whose inputs have not changed.
 
-The state file ``<pipeline dir>/.geonet-state/<pipeline name>.json`` holds, per step, the
-fingerprint it ran with, its outputs (so a skipped step still feeds later steps) and its output
-files; plus a cache of file hashes keyed by (path, size, mtime) so unchanged files are not re-read.
+The state file ``<pipeline dir>/.geonet-state/<pipeline name>.json`` holds, per tracking store
+(the MLflow URI the steps logged to) and per step, the fingerprint it ran with, its outputs (so a
+skipped step still feeds later steps) and its output files; plus a cache of file hashes. Running
+the same pipeline into another store runs every step again there: a skipped step's outputs point
+at runs of the store it ran in.
 
-A step's fingerprint is the sha256 of canonical JSON of: its kind, its resolved options (with
-references already replaced by the upstream outputs), the sha256 of every input file (every file
-of a folder or glob), the geonet version, and a hash of the geonet source code the step runs
-(:data:`STEP_CODE`), so that changing how geonet ingests or trains re-runs the affected steps.
+A step's fingerprint is the SHA-256 of canonical JSON of: its kind, its resolved options (with
+references already replaced by the upstream outputs), the SHA-256 of the content of every input
+file (every file of a folder or glob), the geonet version, and a hash of the geonet source code
+the step runs (``StepKind.code``), so that changing how geonet ingests or trains re-runs it.
+
+When a file's content hash is recomputed (the rule): files up to :data:`VERIFY_BYTES` are hashed
+on every run (≈ 10 ms per 16 MiB); a larger file's cached hash is reused only while its size,
+mtime, ctime and inode are all unchanged. ctime cannot be set back by a user (``touch -d`` sets it
+to now), so an edit that keeps the size and restores the mtime is still seen.
 """
 
 from __future__ import annotations
@@ -22,8 +29,14 @@ from typing import Any
 from geonet import __version__
 from geonet.atomic import write_text_atomic
 from geonet.errors import ConfigError
+from geonet.paths import sha256_file
+from geonet.pipeline.context import StepKind
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+#: files up to this size are re-hashed on every run; larger ones when size/mtime/ctime/inode change
+VERIFY_BYTES = 16 << 20
+#: the state of runs given no tracking URI (tests with fake trackers)
+NO_STORE = "-"
 
 
 def canonical_json(value: Any) -> str:
@@ -35,42 +48,46 @@ class PipelineState:
     """The JSON state of one pipeline; ``load``/``save`` it, ``hash_file`` uses its cache."""
 
     path: Path
-    steps: dict[str, dict] = field(default_factory=dict)
+    store: str = NO_STORE  # the tracking URI whose steps :attr:`steps` are
+    stores: dict[str, dict[str, dict]] = field(default_factory=dict)
     file_hashes: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path) -> "PipelineState":
+    def load(cls, path: Path, store: str | None = None) -> "PipelineState":
+        store = store or NO_STORE
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return cls(path)
-        except (OSError, json.JSONDecodeError):
-            return cls(path)  # a damaged state only costs a re-run
-        if raw.get("state_version") != STATE_VERSION:
-            return cls(path)
-        return cls(path, raw.get("steps", {}), raw.get("file_hashes", {}))
+            return cls(path, store)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return cls(path, store)  # a damaged state only costs a re-run
+        if not isinstance(raw, dict) or raw.get("state_version") != STATE_VERSION:
+            return cls(path, store)
+        return cls(path, store, raw.get("stores", {}), raw.get("file_hashes", {}))
+
+    @property
+    def steps(self) -> dict[str, dict]:
+        """``{step name: record}`` of the current tracking store."""
+        return self.stores.setdefault(self.store, {})
 
     def save(self) -> None:
         """Write atomically (temp file + rename) so an interrupted run never corrupts it."""
         data = {
             "state_version": STATE_VERSION, "geonet_version": __version__,
-            "steps": self.steps, "file_hashes": self.file_hashes,
+            "stores": {k: v for k, v in self.stores.items() if v}, "file_hashes": self.file_hashes,
         }
         write_text_atomic(self.path, json.dumps(data, indent=2, sort_keys=True, default=str))
 
     def hash_file(self, path: Path) -> str:
-        """sha256 of a file, reusing the cached value while its size and mtime are unchanged."""
+        """SHA-256 of a file's content, under the rule of the module docstring."""
         st = path.stat()
         key = str(path)
+        stamp = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "inode": st.st_ino}
         cached = self.file_hashes.get(key)
-        if cached and cached["size"] == st.st_size and cached["mtime_ns"] == st.st_mtime_ns:
+        if st.st_size > VERIFY_BYTES and cached and all(cached.get(k) == v for k, v in stamp.items()):
             return cached["sha256"]
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        sha = digest.hexdigest()
-        self.file_hashes[key] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha}
+        sha = sha256_file(path)
+        self.file_hashes[key] = {**stamp, "sha256": sha}
         return sha
 
     def hash_paths(self, paths: list[str]) -> dict[str, str]:
@@ -95,13 +112,6 @@ def state_path(root: Path, pipeline_name: str) -> Path:
     return root / ".geonet-state" / f"{safe}.json"
 
 
-#: the geonet packages whose code decides each step's result
-_DATA = ("errors.py", "io", "features")
-_MODEL = (*_DATA, "nn", "train", "tracking", "workflows")
-STEP_CODE = {"ingest": _DATA, "derive": _DATA, "train": _MODEL, "evaluate": _MODEL, "predict": _MODEL,
-             "sweep": (*_MODEL, "pipeline/sweep.py")}
-
-
 @functools.cache
 def code_hash(parts: tuple[str, ...]) -> str:
     """sha256 over the source (.py, .toml, .npy) of the given geonet packages or modules."""
@@ -117,7 +127,7 @@ def code_hash(parts: tuple[str, ...]) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(kind: str, options: dict, input_hashes: dict[str, str]) -> str:
-    payload = {"kind": kind, "options": options, "inputs": input_hashes, "geonet_version": __version__,
-               "code": code_hash(STEP_CODE.get(kind, _MODEL))}
+def fingerprint(kind: StepKind, options: dict, input_hashes: dict[str, str]) -> str:
+    payload = {"kind": kind.kind, "options": options, "inputs": input_hashes, "geonet_version": __version__,
+               "code": code_hash(kind.code)}
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()

@@ -146,3 +146,15 @@ def _one_line(exc: BaseException, limit: int = 300) -> str:
     """First line of an exception message, shortened to ``limit`` characters."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def run_exists(tracking_uri: str, run_id: str) -> bool:
+    """Whether the store at ``tracking_uri`` holds a run with this id (deleted runs count as absent)."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    try:
+        run = MlflowClient(tracking_uri).get_run(run_id)
+    except MlflowException:
+        return False
+    return run.info.lifecycle_stage != "deleted"

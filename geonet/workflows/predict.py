@@ -16,6 +16,7 @@ import pandas as pd
 
 from geonet import __version__
 from geonet.errors import ConfigError, InputError
+from geonet.paths import is_uri
 from geonet.train.model import GeonetModel, code_name, load_model
 
 
@@ -47,7 +48,7 @@ def predict(
     from geonet.tracking.pyfunc_model import resolve_model_dir
     from geonet.tracking.store import resolve_tracking_uri
 
-    loaded = load_model(resolve_model_dir(model, resolve_tracking_uri(tracking_uri) if _is_uri(model) else ""))
+    loaded = load_model(resolve_model_dir(model, resolve_tracking_uri(tracking_uri) if is_uri(model) else ""))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     from geonet.features.ingest import expand_inputs, input_kind, load_well, predict_grid
@@ -138,7 +139,3 @@ def _check_grid_model(model: GeonetModel, path: Path) -> None:
 def _grid_columns(model: GeonetModel, chunk: pd.DataFrame, path: Path) -> dict[str, np.ndarray]:
     pred = model.predict_frame(chunk, source=str(path))
     return {c: pred[c].to_numpy() for c in pred.columns}
-
-
-def _is_uri(model: str) -> bool:
-    return model.startswith(("runs:/", "models:/")) or "://" in model

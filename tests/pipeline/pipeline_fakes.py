@@ -88,7 +88,7 @@ FAKES = {
 
 def install_fakes(monkeypatch) -> list[str]:
     """Replace the step functions; returns the list the names of the steps that ran go to."""
-    from geonet.pipeline.steps import STEP_KINDS
+    from geonet.pipeline.registry import STEP_KINDS
 
     calls: list[str] = []
     for kind, fn in FAKES.items():

@@ -36,6 +36,10 @@ def tiny(tmp_path, monkeypatch):
     (tmp_path / "a.txt").write_text("a")
     path = tmp_path / "tiny.toml"
     path.write_text(PIPELINE)
+    from geonet.tracking import store
+
+    real = store.run_exists  # the fake train step reports run ids "trainN" that no store holds
+    monkeypatch.setattr(store, "run_exists", lambda uri, run_id: run_id.startswith("train") or real(uri, run_id))
     return path, uri, install_fakes(monkeypatch)
 
 
@@ -74,8 +78,42 @@ def test_run_tiny_pipeline_with_mlflow(tiny):
     assert "[skipped] ingest (unchanged)" in again.output
     assert "[skipped] train (unchanged)" in again.output
 
+    assert "nothing ran" in again.output and "look: geonet ui" not in again.output
+    assert len(client.search_runs([experiment.experiment_id])) == 2  # no empty parent run for the rerun
+    assert "train model: runs:/train" in again.output  # the summary names the model
+
     forced = runner.invoke(app, ["run", str(path), "--force", "--set", "train.lr=0.01"])
     assert forced.exit_code == 0 and forced.output.count("[ok]") == 2
+
+    other = runner.invoke(app, ["run", str(path), "--tracking-uri", f"sqlite:///{path.parent / 'other.db'}"])
+    assert other.exit_code == 0 and other.output.count("[ok]") == 2  # another store: every step runs there
+
+
+def test_step_whose_run_left_the_store_reruns(tiny):
+    path, uri, calls = tiny
+    assert runner.invoke(app, ["run", str(path)]).exit_code == 0
+    from mlflow import MlflowClient
+
+    client = MlflowClient(uri)
+    (ingest,) = [r for r in client.search_runs(["1"]) if r.info.run_name == "ingest"]
+    client.delete_run(ingest.info.run_id)
+    again = runner.invoke(app, ["run", str(path)])
+    assert again.exit_code == 0, again.output
+    assert "[ok] ingest" in again.output and "[skipped] train (unchanged)" in again.output
+
+
+def test_bad_option_value_exits_2_before_any_run(tiny):
+    path, uri, calls = tiny
+    for expr, message in (("train.epochs=\"three\"", "epochs: expected a whole number, got 'three'"),
+                          ("train.hidden=[\"a\"]", "hidden: expected a whole number"),
+                          ("train.optimizer=adamm", "did you mean 'adam'"),
+                          ("ingest.jobs=0", "jobs: must be >= 1")):
+        result = runner.invoke(app, ["run", str(path), "--set", expr])
+        assert result.exit_code == 2, result.output
+        assert message in result.output and "tiny.toml" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    assert calls == []
+    assert not (path.parent / "mlflow.db").exists()
 
 
 def test_run_bad_set_is_a_clean_error(tiny):

@@ -191,16 +191,20 @@ def test_missing_output_reference_at_run_time(setup, tmp_path):
 
 def test_fingerprint_follows_the_code_a_step_runs(monkeypatch):
     from geonet.pipeline import state
+    from geonet.pipeline.registry import STEP_KINDS
 
-    before = state.fingerprint("ingest", {"out": "x"}, {})
-    assert before == state.fingerprint("ingest", {"out": "x"}, {})
+    ingest = STEP_KINDS["ingest"]
+    before = state.fingerprint(ingest, {"out": "x"}, {})
+    assert before == state.fingerprint(ingest, {"out": "x"}, {})
     monkeypatch.setattr(state, "code_hash", lambda parts: "changed" if "features" in parts else "same")
-    assert state.fingerprint("ingest", {"out": "x"}, {}) != before
+    assert state.fingerprint(ingest, {"out": "x"}, {}) != before
 
 
 def test_code_hash_covers_the_step_packages():
-    from geonet.pipeline.state import STEP_CODE, code_hash
+    from geonet.pipeline.registry import STEP_KINDS
+    from geonet.pipeline.state import code_hash
 
-    assert "nn" in STEP_CODE["train"] and "nn" not in STEP_CODE["ingest"]
-    assert code_hash(STEP_CODE["ingest"]) != code_hash(STEP_CODE["train"])
+    code = {kind: k.code for kind, k in STEP_KINDS.items()}
+    assert "nn" in code["train"] and "nn" not in code["ingest"]
+    assert code_hash(code["ingest"]) != code_hash(code["train"])
     assert len(code_hash(("nn",))) == 64

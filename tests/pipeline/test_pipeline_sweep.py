@@ -8,10 +8,16 @@ import pytest
 import pipeline_fakes
 from geonet.errors import ConfigError
 from geonet.pipeline import load_pipeline, load_sweep, run_pipeline
-from geonet.pipeline.sweep import expand_grid, sample_random, select_best
+from geonet.pipeline.kinds.sweep import expand_grid, sample_random, select_best
 from pipeline_fakes import FakeTrackers
 
-TRIAL_FN = f"{pipeline_fakes.__name__}:fake_trial"
+
+@pytest.fixture(autouse=True)
+def fake_trainer(monkeypatch):
+    """Sweeps name their trainer from the registry; the tests register a picklable fake."""
+    from geonet.pipeline.kinds.train import TRAINERS
+
+    monkeypatch.setitem(TRAINERS, "fake", pipeline_fakes.fake_trial)
 
 
 def test_expand_grid():
@@ -61,7 +67,7 @@ grid = {{lr = [0.001, 0.002, 0.004], hidden = [[8], [64, 64]]}}
 metric = "val_loss"
 mode = "min"
 jobs = {jobs}
-trial_fn = "{trial_fn}"
+trainer = "fake"
 
 [[steps]]
 kind = "evaluate"
@@ -73,7 +79,7 @@ table = "t.parquet"
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_sweep_step_picks_the_best(tmp_path, monkeypatch, jobs):
     path = tmp_path / "sweep.toml"
-    path.write_text(SWEEP.format(jobs=jobs, trial_fn=TRIAL_FN))
+    path.write_text(SWEEP.format(jobs=jobs))
     calls = pipeline_fakes.install_fakes(monkeypatch)
     trackers = FakeTrackers()
     summary = run_pipeline(load_pipeline(path), tracker_factory=trackers, echo=lambda s: None)
@@ -95,7 +101,7 @@ def test_sweep_step_picks_the_best(tmp_path, monkeypatch, jobs):
 
 
 def test_sweep_random_max_and_register(tmp_path, monkeypatch):
-    from geonet.pipeline import sweep
+    from geonet.pipeline.kinds import sweep
 
     registered = []
     monkeypatch.setattr(sweep, "_register_model", lambda uri, name, t: registered.append((uri, name)) or "3")
@@ -103,7 +109,7 @@ def test_sweep_random_max_and_register(tmp_path, monkeypatch):
     path.write_text(
         "[sweep]\ntable = 't.parquet'\ntarget = 'LITHOLOGY'\n"
         "random = {lr = {log_uniform = [1e-4, 1e-2]}}\ntrials = 4\nseed = 1\n"
-        f"metric = 'val_accuracy'\nmode = 'max'\nregister = 'lith'\ntrial_fn = '{TRIAL_FN}'\n"
+        "metric = 'val_accuracy'\nmode = 'max'\nregister = 'lith'\ntrainer = 'fake'\n"
     )
     summary = run_pipeline(load_sweep(path), tracker_factory=FakeTrackers(), echo=lambda s: None)
     out = summary.outcome("sweep").outputs
@@ -115,3 +121,23 @@ def test_sweep_random_max_and_register(tmp_path, monkeypatch):
     assert again.skipped == ["sweep"] and len(registered) == 1
     other_seed = run_pipeline(load_sweep(path, ["sweep.seed=2"]), tracker_factory=FakeTrackers(), echo=lambda s: None)
     assert [t["params"]["lr"] for t in other_seed.outcome("sweep").outputs["trials"]] != lrs
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ("trial_fn = 'this:nothing'\n", "trial_fn: import strings are refused"),
+        ("trainer = 'os:system'\n", "trainer: 'os:system' is not one of"),
+        ("grid = {hidden = [[8], ['a']]}\n", "hidden: expected a whole number, got 'a'"),
+        ("grid = {epochs = [3, 'three']}\n", "epochs: expected a whole number, got 'three'"),
+        ("grid = {lr = [0.1]}\nl2 = -1\n", "l2: must be >= 0"),
+    ],
+)
+def test_sweep_values_and_trainer_are_checked_when_loaded(tmp_path, extra, message):
+    from geonet.errors import OptionError
+
+    body = "[sweep]\ntable = 't.parquet'\n" + ("" if "grid" in extra else "grid = {lr = [0.1]}\n") + extra
+    path = tmp_path / "s.toml"
+    path.write_text(body)
+    with pytest.raises(OptionError, match=message):
+        load_sweep(path)

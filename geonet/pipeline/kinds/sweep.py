@@ -11,6 +11,7 @@ Options (beside every training option, which is the base of each trial)::
     metric = "val_loss" # validation metric naming the best trial ...
     mode = "min"        # ... smallest ("min") or largest ("max")
     register = "NAME"   # register the best model: models:/NAME/latest
+    trainer = "train"   # the trainer, by name from geonet.pipeline.kinds.train.TRAINERS
 
 Each trial is a nested MLflow run under the sweep step's run. Outputs: ``best.run_id``,
 ``best.model_uri``, ``best.model_dir``, ``best.metrics``, ``best.params``, ``trials`` and, with
@@ -23,20 +24,24 @@ import itertools
 import math
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable
 
-from geonet.errors import ConfigError, GeonetError
-from geonet.pipeline.steps import DEFAULT_TRIAL_FN, TRAIN_KEYS, load_callable
+from geonet.errors import ConfigError, GeonetError, OptionError
+from geonet.pipeline.context import MODEL_CODE, StepContext, StepKind
+from geonet.pipeline.kinds.train import REFUSED, TRAINERS, model_dir_files
+from geonet.spec import TrainSpec
 
-if TYPE_CHECKING:
-    from geonet.pipeline.runner import StepContext
-
-SWEEP_KEYS = frozenset({"grid", "random", "trials", "seed", "jobs", "metric", "mode", "register", "trial_fn", "table"})
+#: the sweep's own options; every other key is a training option, the base of each trial
+SWEEP_KEYS = frozenset({"table", "grid", "random", "trials", "seed", "jobs", "metric", "mode", "register", "trainer"})
+TRAIN_KEYS = TrainSpec.names()
 DISTRIBUTIONS = ("uniform", "log_uniform", "int")
 
 
 def check_sweep_options(options: dict) -> None:
-    """ConfigError unless exactly one of grid/random is given and well formed."""
+    """ConfigError unless exactly one of grid/random is given and well formed, and every trial's
+    training options (base + search space) are valid :class:`TrainSpec` values."""
+    if options.get("trainer", "train") not in TRAINERS:
+        raise OptionError(f"trainer: {str(options['trainer'])[:40]!r} is not one of {', '.join(sorted(TRAINERS))}")
     if ("grid" in options) == ("random" in options):
         raise ConfigError("give exactly one of grid = {...} or random = {...}")
     space = options.get("grid", options.get("random"))
@@ -60,6 +65,22 @@ def check_sweep_options(options: dict) -> None:
         raise ConfigError(f"mode must be 'min' or 'max', not {options['mode']!r}")
     if not (isinstance(options.get("jobs", 1), int) and options.get("jobs", 1) >= 1):
         raise ConfigError("jobs must be a positive integer")
+    _check_trial_values(options, space)
+
+
+def _check_trial_values(options: dict, space: dict) -> None:
+    """Every value a trial can get is a valid training option (grid: every combination's values)."""
+    base = {k: v for k, v in options.items() if k in TRAIN_KEYS and not _is_reference(v)}
+    TrainSpec.from_options(base, source="base training options")
+    for key, values in space.items():
+        if isinstance(values, dict):  # a distribution: both bounds must be valid values
+            values = list(values.values())[0]
+        for value in values:
+            TrainSpec.from_options({**base, key: value}, source="search space")
+
+
+def _is_reference(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("@") and not value.startswith("@@")
 
 
 def expand_grid(grid: dict[str, list]) -> list[dict]:
@@ -116,12 +137,11 @@ def select_best(trials: list[dict], metric: str, mode: str) -> dict:
 
 
 def run_trial(
-    trial_fn: str, table: str, options: dict, tracking_uri: str | None, experiment: str,
+    trainer: Callable[..., dict], table: str, options: dict, tracking_uri: str | None, experiment: str,
     run_name: str, parent_run_id: str | None,
 ) -> dict:
-    """One trial (a top-level function so worker processes can run it)."""
-    fn = load_callable(trial_fn)
-    return fn(
+    """One trial (a top-level function so worker processes can run it; ``trainer`` is pickled by name)."""
+    return trainer(
         table, options, tracking_uri=tracking_uri, experiment=experiment,
         run_name=run_name, parent_run_id=parent_run_id,
     )
@@ -134,15 +154,15 @@ def _register_model(model_uri: str, name: str, tracking_uri: str | None) -> str:
     return register_model(model_uri, name, resolve_tracking_uri(tracking_uri))
 
 
-def run_sweep_step(options: dict, ctx: "StepContext") -> dict:
+def run_sweep_step(options: dict, ctx: StepContext) -> dict:
     """Run every trial (``jobs`` in parallel), pick and log the best, optionally register it."""
     check_sweep_options(options)
     base = {k: v for k, v in options.items() if k in TRAIN_KEYS and k not in SWEEP_KEYS}
     params = trial_params(options)
-    trial_fn = options.get("trial_fn", DEFAULT_TRIAL_FN)
+    trainer = TRAINERS[options.get("trainer", "train")]
     sweep_run_id = ctx.run_id if ctx.run_id is not None else ctx.parent_run_id
     calls = [
-        (trial_fn, options["table"], base | p, ctx.tracking_uri, ctx.experiment,
+        (trainer, options["table"], base | p, ctx.tracking_uri, ctx.experiment,
          f"{ctx.step.name}-{i:02d}", sweep_run_id)
         for i, p in enumerate(params)
     ]
@@ -191,3 +211,18 @@ def run_sweep_step(options: dict, ctx: "StepContext") -> dict:
         outputs["registered"] = {"name": name, "version": version, "model_uri": f"models:/{name}/{version}"}
         ctx.echo(f"  registered {best['model_uri']} as models:/{name}/{version}")
     return outputs
+
+
+KIND = StepKind(
+    "sweep",
+    own=SWEEP_KEYS,
+    required=("table",),
+    run=run_sweep_step,
+    spec=TrainSpec,
+    paths={"table": "path"},
+    inputs=("table",),
+    output_files=lambda o: model_dir_files(o.get("best", {})),
+    check=check_sweep_options,
+    refused=REFUSED,
+    code=(*MODEL_CODE, "pipeline/kinds/sweep.py", "pipeline/kinds/train.py"),
+)
