@@ -7,10 +7,33 @@ import re
 from typing import Annotated
 
 import typer
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 
 from geonet import __version__
 from geonet.cli._common import state
+
+
+class _Flags:
+    """Help lists a flag (``--force``, ``--help``) without a ``<bool>`` value: it takes none."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+        return params
+
+
+class Group(_Flags, TyperGroup):
+    """The ``geonet`` group."""
+
+
+class Command(_Flags, TyperCommand):
+    """A geonet command: usage shows arguments as ``TABLE`` (not Typer's ``{TABLE}``), flags no ``<bool>``."""
+
+    def collect_usage_pieces(self, ctx):
+        return [re.sub(r"\{([^{}]*)\}", r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
+
 
 app = typer.Typer(
     name="geonet",
@@ -19,6 +42,7 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="markdown",
+    cls=Group,
 )
 
 
@@ -41,19 +65,6 @@ def _root(
 
 #: the modules of ``geonet.cli`` holding commands, each with ``register(app)``
 COMMAND_MODULES = ("ingest", "train", "predict", "evaluate", "ui", "run")
-
-
-class Command(TyperCommand):
-    """A geonet command: usage shows arguments as ``TABLE`` (not Typer's ``{TABLE}``), --help no ``<bool>``."""
-
-    def get_help_option(self, ctx):
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.metavar = ""  # a flag takes no value: no "<bool>"
-        return option
-
-    def collect_usage_pieces(self, ctx):
-        return [re.sub(r"\{([^{}]*)\}", r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
 
 
 def _register() -> None:

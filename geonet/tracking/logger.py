@@ -198,13 +198,6 @@ class RunTracker:
             values.update(getattr(event, attr, None) or {})
         self.log_metrics(values, step=int(event.epoch))
 
-    @property
-    def callback(self):
-        """The training callback, :meth:`epoch_callback`."""
-        return self.epoch_callback
-
-    __call__ = epoch_callback
-
     # -- artifacts --------------------------------------------------------------------------
     def log_artifact(self, path: Path | str, artifact_path: str | None = None) -> None:
         """Copy a file, or a directory's contents, into the run's artifacts."""

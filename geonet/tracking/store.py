@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from geonet.errors import TrackingError
+from geonet.paths import is_uri
 
 STORE_DIR = "mlruns"
 DB_NAME = "mlflow.db"
@@ -71,7 +72,7 @@ def resolve_tracking_uri(cli_value: str | None = None, root: Path | None = None)
 
 
 def _normalise(uri: str) -> str:
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", uri) and not re.match(r"^[A-Za-z]:[\\/]", uri):
+    if is_uri(uri):
         return uri
     path = Path(uri).expanduser().resolve()
     if path.suffix != ".db":
