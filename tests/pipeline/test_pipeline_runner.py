@@ -208,3 +208,64 @@ def test_code_hash_covers_the_step_packages():
     assert "nn" in code["train"] and "nn" not in code["ingest"]
     assert code_hash(code["ingest"]) != code_hash(code["train"])
     assert len(code_hash(("nn",))) == 64
+
+
+def test_edit_with_same_size_and_restored_mtime_is_seen(setup):
+    """Skipping is by content: an input rewritten to the same size with its mtime put back re-runs."""
+    import os
+
+    run, _, tmp = setup
+    run()
+    b = tmp / "data" / "b.txt"
+    st = b.stat()
+    b.write_text("c")  # same size
+    os.utime(b, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert b.stat().st_size == st.st_size and b.stat().st_mtime_ns == st.st_mtime_ns
+    _, calls, *_ = run()
+    assert calls[0] == "ingest"
+
+
+def test_state_is_kept_per_tracking_store(setup):
+    run, *_ = setup
+    run(tracking_uri="sqlite:///one.db")
+    _, calls, *_ = run(tracking_uri="sqlite:///two.db")
+    assert calls == ALL  # nothing ran into the second store yet
+    _, calls, *_ = run(tracking_uri="sqlite:///one.db")
+    assert calls == []
+
+
+def test_all_skipped_opens_no_parent_run(setup):
+    run, *_ = setup
+    run()
+    summary, calls, _, trackers = run()
+    assert calls == [] and trackers.runs == [] and summary.run_id is None
+
+
+def test_step_pointing_at_a_run_missing_from_the_store_reruns(setup):
+    run, *_ = setup
+    first, *_ = run()
+    gone = first.outcome("train").outputs["run_id"]
+    summary, calls, lines, _ = run(run_exists=lambda run_id: run_id != gone)
+    assert calls == ["train", "check", "predict"]
+    assert summary.outcome("train").reason == f"run {gone} is not in the tracking store"
+
+
+def test_summary_prints_model_uris(setup):
+    from geonet.pipeline import format_summary
+
+    run, *_ = setup
+    summary, *_ = run()
+    text = format_summary(summary)
+    assert f"train model: {summary.outcome('train').outputs['model_uri']}" in text
+
+
+def test_plan_is_the_dry_run_and_writes_nothing(setup):
+    from geonet.pipeline import load_pipeline, plan
+    from geonet.pipeline.state import PipelineState, state_path
+
+    run, path, tmp = setup
+    pipeline = load_pipeline(path)
+    decisions = plan(pipeline, PipelineState.load(state_path(pipeline.root, pipeline.name)))
+    upstream = "upstream step re-runs"
+    assert [d.reason for d in decisions] == ["first run", upstream, "first run", upstream, upstream]
+    assert not (tmp / "out").exists() and not state_path(pipeline.root, pipeline.name).exists()
