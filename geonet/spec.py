@@ -422,9 +422,11 @@ class IngestSpec(Spec):
     jobs: int = option(1, "Read files in N parallel processes.", ge=1, flag="--jobs -j")
 
     def ingest_kwargs(self) -> dict[str, Any]:
-        """The keyword arguments of :func:`geonet.features.ingest.ingest` (beside inputs, out, progress)."""
-        return dict(fmt=self.format.value, step_m=self.step_m, labels=self.labels, aliases=self.aliases,
-                    strict=self.strict, jobs=self.jobs)
+        """The keyword arguments of :func:`geonet.features.ingest.ingest` (beside inputs, out, progress):
+        every option under its own name, except ``format``, which ``ingest`` calls ``fmt``."""
+        kwargs = self.to_json()
+        kwargs["fmt"] = kwargs.pop("format")
+        return kwargs
 
 
 def read_spec_file(spec: type[Spec], path, *, section: str):
