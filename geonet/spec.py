@@ -20,12 +20,14 @@ import dataclasses
 import difflib
 import enum
 import math
+import tomllib
 import typing
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import NoneType, UnionType
 from typing import Any, ClassVar, Mapping
 
-from geonet.errors import OptionError
+from geonet.errors import ConfigError, OptionError
 from geonet.nn.activations import ACTIVATIONS
 from geonet.nn.network import DTYPES
 from geonet.nn.optimizers import OPTIMIZERS
@@ -429,13 +431,11 @@ class IngestSpec(Spec):
         return kwargs
 
 
-def read_spec_file(spec: type[Spec], path, *, section: str):
-    """A spec from a TOML file: its options flat, or under ``[section]``; errors name the file."""
-    import tomllib
-    from pathlib import Path
+def read_spec_file(spec: type[Spec], path: str | Path, *, section: str):
+    """A spec from a TOML file: its options flat, or under ``[section]``; errors name the file.
 
-    from geonet.errors import ConfigError
-
+    A file that is not TOML is refused with the parser's position only, never its content.
+    """
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

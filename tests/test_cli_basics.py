@@ -20,13 +20,17 @@ def test_help_lists_every_command():
     assert result.exit_code == 0
     for name in COMMANDS:
         assert name in result.output
+    assert "--install-completion" in result.output  # shell completion is available
+    assert "<bool>" not in result.output
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_each_command_has_help(command):
-    result = runner.invoke(app, [command, "--help"])
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Usage" in result.output
+    usage = next(line for line in result.output.splitlines() if "Usage:" in line)
+    assert "<bool>" not in result.output and "{" not in usage  # flags take no value; arguments as NAME
 
 
 def test_version():

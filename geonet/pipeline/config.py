@@ -177,8 +177,10 @@ def read_toml(path: Path) -> dict:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError("file not found", path=path) from None
-    except tomllib.TOMLDecodeError as exc:
+    except tomllib.TOMLDecodeError as exc:  # the message gives line and column, never the content
         raise ConfigError(f"invalid TOML: {exc}", path=path) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not a UTF-8 text file", path=path) from None
 
 
 def build_pipeline(raw: dict, path: Path, overrides: list[str] | None = None) -> Pipeline:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from geonet.errors import InputError
 from geonet.nn import EpochEnd, Network, balanced_class_weights, fit, make_optimizer, make_schedule
-from geonet.spec import ClassWeight, Decision, Missing, TrainSpec
+from geonet.spec import ClassWeight, Decision, TrainSpec
 from geonet.train.decision import class_penalty_matrix, penalty_class_weights
 from geonet.train.model import GeonetModel
 from geonet.train.preprocess import DEPTH, WELL, Preprocessor

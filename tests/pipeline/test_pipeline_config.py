@@ -142,3 +142,12 @@ def test_sweep_options_are_checked(tmp_path):
     body = '[[steps]]\nkind = "sweep"\ntable = "t"\ntarget = "L"\ngrid = {lr = [0.1]}\nrandom = {lr = [0.1]}\n'
     with pytest.raises(ConfigError, match="exactly one"):
         load_pipeline(_write(tmp_path, body))
+
+
+@pytest.mark.parametrize("content", [b"root:x:0:0:root:/root:/bin/bash\n", b"\xff\xfe\x00binary"])
+def test_unreadable_pipeline_is_refused_without_echoing_it(tmp_path, content):
+    path = tmp_path / "p.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as err:
+        load_pipeline(path)
+    assert str(path) in str(err.value) and "root:x" not in str(err.value) and "binary" not in str(err.value)
