@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from geonet.errors import InputError
+from geonet.errors import InputError, OptionError
 from geonet.nn import EpochEnd, Network, balanced_class_weights, fit, make_optimizer, make_schedule
 from geonet.spec import ClassWeight, Decision, TrainSpec
 from geonet.train.decision import class_penalty_matrix, penalty_class_weights
@@ -133,6 +133,8 @@ def prepare(df: pd.DataFrame, spec: TrainSpec, *, source: str = "table") -> Prep
     features = list(d.features) if d.features else default_features(df, d.target, d.exclude)
     if not features:
         raise InputError(f"{source}: no feature curves to train on")
+    if task == "regress" and spec.ensemble.decision != Decision.argmax:
+        raise OptionError(f"{source}: decision {spec.ensemble.decision.value!r} is for classification only")
     if task == "classify" and labelled[d.target].nunique() < 2:
         raise InputError(f"{source}: target {d.target!r} has a single class "
                          f"({labelled[d.target].iloc[0]:g}); a classifier needs at least two")

@@ -202,3 +202,12 @@ def test_bag_wells_members_train_on_their_own_wells():
     assert len(model.networks) == 3
     with pytest.raises(ConfigError, match="bag_wells"):
         TrainSpec.from_options({"bag_wells": 1.5})
+
+
+def test_min_penalty_decision_is_refused_for_regression():
+    from geonet.errors import OptionError
+
+    df = _toy_lithology().assign(PHIT=lambda f: f["GR"] / 1000.0)
+    spec = TrainSpec.from_options(dict(target="PHIT", task="regress", features=["GR", "RHOB"], decision="min_penalty"))
+    with pytest.raises(OptionError, match="classification only"):
+        fit_model(df, spec)
