@@ -14,24 +14,35 @@ from geonet.cli._common import debug_enabled, echo_err, handle_errors
 def ingest_command(
     inputs: Annotated[list[str], typer.Argument(metavar="INPUT...", help="LAS files, CSV/Parquet tables, a NetCDF/Zarr grid; files, folders or globs.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output table.")] = Path("data/features.parquet"),
-    fmt: Annotated[str, typer.Option("--format", help="parquet or csv (csv writes provenance to <out>.meta.json).")] = "parquet",
-    step: Annotated[Optional[float], typer.Option("--step", help="Resample wells to this depth step in metres (linear; nearest for labels; no filling across gaps).")] = None,
+    format: Annotated[str, typer.Option("--format", help="parquet or csv (csv writes provenance to <out>.meta.json).")] = "parquet",
+    step_m: Annotated[Optional[float], typer.Option("--step-m", "--step", help="Resample wells to this depth step in metres (linear; nearest for labels; no filling across gaps).")] = None,
     labels: Annotated[Optional[Path], typer.Option("--labels", help="CSV of labels: well,top,base,label intervals or well,depth,label points (metres).")] = None,
     aliases: Annotated[Optional[Path], typer.Option("--aliases", help="TOML file extending/overriding the mnemonic alias table.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad file (exit 1) instead of skipping it.")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Read files in N parallel processes.")] = 1,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Read files in N parallel processes [default: every core when there are several files].")] = None,
+    well_col: Annotated[Optional[str], typer.Option("--well-col", help="Tables: the column naming the well (default: found by name: WELL, Well Name, UWI ...).")] = None,
+    depth_col: Annotated[Optional[str], typer.Option("--depth-col", help="Tables: the depth column (default: found by name: DEPTH, DEPT, MD, Depth [m] ...).")] = None,
+    depth_unit: Annotated[Optional[str], typer.Option("--depth-unit", help="Tables: the depth column's unit (m, ft ...), if its name or metadata does not say.")] = None,
+    duplicates: Annotated[str, typer.Option("--duplicates", help="Rows repeating a depth with other values: first (keep the first) or mean (average them).")] = "first",
+    max_line_chars: Annotated[int, typer.Option("--max-line-chars", help="Refuse LAS files with a header line longer than this.")] = 16_384,
+    max_token_chars: Annotated[int, typer.Option("--max-token-chars", help="Refuse LAS files with a data value longer than this.")] = 256,
+    max_header_mb: Annotated[float, typer.Option("--max-header-mb", help="Refuse LAS files whose header is larger than this (MB).")] = 4.0,
+    max_file_mb: Annotated[float, typer.Option("--max-file-mb", help="Refuse LAS files larger than this (MB); bounds memory per file.")] = 2000.0,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="Hide the progress bar.")] = False,
 ) -> None:
     """Ingest well logs (LAS 1.2/2.0/3.0, CSV/Parquet tables) or one grid into a feature table.
 
-    Columns: WELL, DEPTH_M, canonical curve names, LITHOLOGY. Bad files are skipped and named on
-    stderr (exit code 3); --strict stops at the first one. Grids cannot be mixed with wells.
+    Columns: WELL, DEPTH_M, canonical curve names in canonical units, LITHOLOGY. Repairs (rows
+    sorted, duplicates dropped, units converted ...) are listed as warnings. Bad files are skipped
+    and named on stderr (exit code 3); --strict stops at the first one. Grids cannot be mixed with wells.
     """
     from geonet.features.ingest import ingest
 
     report = ingest(
-        inputs, out, fmt=fmt, step_m=step, labels=labels, aliases=aliases, strict=strict, jobs=jobs,
-        progress=not no_progress and sys.stderr.isatty(),
+        inputs, out, format=format, step_m=step_m, labels=labels, aliases=aliases, strict=strict, jobs=jobs,
+        progress=not no_progress and sys.stderr.isatty(), well_col=well_col, depth_col=depth_col,
+        depth_unit=depth_unit, duplicates=duplicates, max_line_chars=max_line_chars,
+        max_token_chars=max_token_chars, max_header_mb=max_header_mb, max_file_mb=max_file_mb,
     )
     _print_report(report)
     for path, note in report.warnings:

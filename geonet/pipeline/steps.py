@@ -105,7 +105,7 @@ def _train_config(options: dict):
 
 # -- ingest ---------------------------------------------------------------------------------------
 
-_INGEST_ARGS = ("fmt", "step_m", "labels", "aliases", "strict", "jobs")
+from geonet.features.ingest_options import INGEST_OPTIONS as _INGEST_ARGS  # noqa: E402 - same names as the CLI flags
 
 
 def run_ingest(options: dict, ctx: "StepContext") -> dict:
