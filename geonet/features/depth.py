@@ -13,13 +13,15 @@ import numpy as np
 DUPLICATE_RULES = ("first", "mean")
 
 
-def first_non_monotonic(depth: np.ndarray) -> int | None:
-    """Index of the first row breaking strict monotonicity (the direction is set by rows 0→1)."""
+def first_non_monotonic(depth: np.ndarray, strict: bool = True) -> int | None:
+    """Index of the first row breaking monotonicity (strict: repeats break it too); the direction is
+    set by the first step that moves."""
     if depth.size < 2:
         return None
     step = np.diff(depth)
-    sign = np.sign(step[0]) or 1.0
-    bad = np.flatnonzero(step * sign <= 0)
+    moving = np.flatnonzero(step)
+    sign = np.sign(step[moving[0]]) if moving.size else 1.0
+    bad = np.flatnonzero(step * sign <= 0 if strict else step * sign < 0)
     return int(bad[0]) + 1 if bad.size else None
 
 
@@ -42,12 +44,12 @@ def tidy_depth(df, line_of_row: Callable[[int], int | None] = lambda i: None, *,
         keep = np.flatnonzero(~bad)
         df, depth = df.iloc[keep], depth[keep]
         line_of_row = (lambda f: lambda i: f(int(keep[i])))(line_of_row)
-    i = first_non_monotonic(depth)
-    if i is None:
+    if first_non_monotonic(depth) is None:
         return df, notes
     order = np.argsort(depth, kind="stable")
-    if (np.diff(depth) < 0).any():
-        notes.append(f"{tag}{_where(line_of_row, i)}: depth {depth[i]:g} after {depth[i - 1]:g} is out of order: "
+    i = first_non_monotonic(depth, strict=False)
+    if i is not None:
+        notes.append(f"{tag}{_where(line_of_row, i)}: depth {depth[i]:g} m after {depth[i - 1]:g} m is out of order: "
                      f"rows sorted by depth")
     df = df.iloc[order]
     return _resolve_duplicates(df, notes, duplicates, tag)

@@ -43,7 +43,8 @@ def parse_fast(block: bytes | str, n_curves: int | None) -> np.ndarray | None:
     data = df.to_numpy(dtype=np.float64)
     if data.shape[0] == 0 or (n_curves is not None and data.shape[1] != n_curves) or np.isnan(data).any():
         return None
-    return np.ascontiguousarray(data)
+    data = np.ascontiguousarray(data)
+    return data if data.flags.writeable else data.copy()  # pandas' copy-on-write may hand out a read-only view
 
 
 def _rows(text: str, n_curves: int | None, first_line: int, delimiter: str | None):
