@@ -140,15 +140,15 @@ def ingest(
                           duplicates=duplicates, limits=limits)
     report = IngestReport(out_path=None, skipped=list(missing))
     frames, sources, units = [], [], {}
+    prepare = partial(prepare_file, options=options, step_m=step_m, labels=(label_kind, label_table, labels))
     with _Progress(progress, len(files)) as bar:
-        for path, loaded in map_files(partial(load_file, options=options), files, jobs):
+        for path, loaded in map_files(prepare, files, jobs):
             bar.advance(path.name)
             if isinstance(loaded, Failure):
                 _skip(report, path, loaded, strict)
                 continue
             sources.append(_take(loaded, path, units, report))
-            for well, part in loaded.frame.groupby("WELL", sort=False):
-                frames.append(_finish_well(part, str(well), path, step_m, label_kind, label_table, labels, report))
+            frames += loaded.frame
     if not frames:
         reasons = "; ".join(f"{p}: {r}" for p, r in report.skipped[:3])
         raise InputError(f"none of the {len(report.skipped)} inputs could be read ({reasons})")
@@ -176,16 +176,23 @@ def _take(loaded: WellTable, path: Path, units: dict, report: IngestReport) -> d
     return {k: prov[k] for k in ("path", "sha256", "well", "mnemonics", "units", "units_out")}
 
 
-def _finish_well(part, well: str, path: Path, step_m, label_kind, label_table, labels, report: IngestReport):
-    if step_m is not None:
-        from geonet.features.resample import resample_well
+def prepare_file(path: Path, *, options: LoadOptions, step_m: float | None, labels: tuple) -> WellTable:
+    """Worker: load one file, then per well resample and label. ``frame`` becomes the list of the
+    file's per-well frames; label notes join the provenance notes. Runs in the worker processes."""
+    loaded = load_file(path, options)
+    label_kind, label_table, label_path = labels
+    parts = []
+    for well, part in loaded.frame.groupby("WELL", sort=False, observed=True):
+        if step_m is not None:
+            from geonet.features.resample import resample_well
 
-        part = resample_well(part, step_m)
-    if label_table is not None:
-        part, n = apply_labels(part, label_kind, label_table)
-        if n == 0:
-            report.warnings.append((str(path), f"no labels for well {well} in {labels}"))
-    return part
+            part = resample_well(part, step_m)
+        if label_table is not None:
+            part, n = apply_labels(part, label_kind, label_table)
+            if n == 0:
+                loaded.provenance["notes"].append(f"no labels for well {well} in {label_path}")
+        parts.append(part)
+    return WellTable(parts, loaded.provenance)
 
 
 def _one_grid(grids, files, out, format, table, max_cells, step_m, labels, missing) -> IngestReport:

@@ -95,6 +95,8 @@ def load_las(path: Path, table: AliasTable, options: LoadOptions = LoadOptions()
     well = _well_name(raw)
     df = pd.DataFrame({"WELL": np.full(len(depth), well, dtype=object), "DEPTH_M": depth, **_curve_columns(raw, names)})
     df, depth_notes = tidy_depth(df, raw.line_of_row, duplicates=options.duplicates)
+    if len(df) == 0:
+        raise LASError(f"no data row has a valid depth ({depth_curve.mnemonic})", path=path)
     df = df[order_columns(df.columns, table)]
     units = {"DEPTH_M": depth_unit, **{n: c.unit for n, c in zip(names, raw.curves[1:])}}
     units_out, unit_notes = to_canonical_units(df, units)
@@ -122,20 +124,39 @@ def _table_depth(df, path, options: LoadOptions, meta: dict | None) -> tuple[obj
     return col, factor, unit, notes
 
 
+def _text_or_numbers(s, name: str):
+    """An object column: numbers (null words and stray text nulled, with a note) when most cells
+    are numbers, else a text column (categories)."""
+    import pandas as pd
+
+    text = s.astype("string").str.strip()
+    words = text.str.lower().isin(nulls.null_tokens())
+    numbers = pd.to_numeric(text.mask(words), errors="coerce")
+    stray = text.notna() & ~words & numbers.isna()
+    if int(numbers.notna().sum()) > int(stray.sum()):
+        note = None
+        if stray.any() or words.any():
+            note = f"column {name}: {int(words.sum())} null word(s) and {int(stray.sum())} other non-numeric value(s) read as nulls"
+        return nulls.to_nan(numbers.to_numpy(dtype=np.float64, na_value=np.nan)), note
+    return pd.Categorical(text.mask(words).to_numpy(dtype=object, na_value=None)), None
+
+
 def _table_curves(df, others: list, table: AliasTable):
     """(columns dict, names, notes): numeric columns as float64 with nulls, text as categories."""
     import pandas as pd
 
-    cols, names, notes, texts = {}, [], [], []
+    cols, notes, texts = {}, [], []
     canon, rename_notes = assign_names([str(c) for c in others], table)
     for c, name in zip(others, canon):
         s = df[c]
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             cols[name] = nulls.to_nan(np.array(s.to_numpy(dtype=np.float64, na_value=np.nan)))
-        else:
-            cols[name] = pd.Categorical(s.astype("string").str.strip().to_numpy(dtype=object, na_value=None))
+            continue
+        cols[name], note = _text_or_numbers(s, str(c))
+        if note:
+            notes.append(note)
+        if isinstance(cols[name], pd.Categorical):
             texts.append(str(c))
-        names.append(name)
     if texts:
         notes.append(f"text columns kept as categories: {', '.join(texts)}")
     return cols, canon, notes + rename_notes
@@ -157,20 +178,27 @@ def load_table(path: Path, table: AliasTable, options: LoadOptions = LoadOptions
     depth = pd.to_numeric(df[depth_col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan) * factor
     wells = df[well_col].astype("string").str.strip().fillna("").to_numpy(dtype=object)
     out = pd.DataFrame({"WELL": wells, "DEPTH_M": depth, **cols})
+    unnamed = out["WELL"].to_numpy() == ""
+    if unnamed.any():
+        notes.append(f"{int(unnamed.sum())} row(s) without a well name ({well_col}) dropped")
+        out = out[~unnamed]
     first_line = 2 if path.suffix.lower() == ".csv" else None
     parts, depth_notes = [], []
+    rows = out.index.to_numpy()
     for well, idx in out.groupby("WELL", sort=False).indices.items():
-        part, n = tidy_depth(out.iloc[idx], lambda i, idx=idx: int(idx[i]) + first_line if first_line else None,
+        part, n = tidy_depth(out.iloc[idx], lambda i, idx=idx: int(rows[idx[i]]) + first_line if first_line else None,
                              duplicates=options.duplicates, well=str(well))
         parts.append(part)
         depth_notes += n
     out = pd.concat(parts, ignore_index=True) if parts else out
+    if len(out) == 0 or not len(out["DEPTH_M"].dropna()):
+        raise InputError(f"no row has both a well and a valid depth ({well_col}, {depth_col})", path=path)
     out = out[order_columns(out.columns, table)]
     units_in = (meta or {}).get("units") or {}
     units = {"DEPTH_M": unit, **{n: units_in.get(str(c), "") for n, c in zip(names, others)}}
     units_out, unit_notes = to_canonical_units(out, units)
     units_out["DEPTH_M"] = "m"
-    well_names = sorted(set(wells))
+    well_names = sorted(set(out["WELL"]))
     from geonet.hashing import sha256_file
 
     prov = {"path": str(path), "sha256": sha256_file(path), "well": well_names if len(well_names) > 1 else

@@ -110,7 +110,7 @@ def _check_looks_like_las(text: str, path: Path) -> None:
             continue
         if s.startswith("~"):
             return
-        raise LASError(f"not a LAS file: first line is {s[:40]!r}, expected a ~Version section", path=path)
+        raise LASError(f"not a LAS file: the first line starts with {s.split()[0][:20]!r}, expected a ~Version section", path=path)
     raise LASError("not a LAS file: no ~ sections (blank or comments only)", path=path)
 
 
@@ -233,12 +233,12 @@ def _split(raw: bytes, path: Path, limits: LasLimits):
             raise LASError("no ~Curve section and no ~A (data) section", path=path)
         raise LASError("no ~A (data) section", path=path)
     if eight_bit:
-        check_header(raw[: m.start()], path, limits)
+        check_header(raw[: m.end()], path, limits)
         header = raw[: m.start()].decode(enc)
         block = raw[m.end():]
     else:
         header, block = text[: m.start()], text[m.end():]
-        check_header(header, path, limits)
+        check_header(text[: m.end()], path, limits)
     return header, block, enc, header.count("\n") + 1, m.group(0)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 from geonet.errors import InputError
@@ -24,7 +25,9 @@ def read_table(path: str | Path):
         if kind == "csv":
             if path.stat().st_size == 0:
                 raise InputError("empty file", path=path)
-            df = pd.read_csv(path)
+            with warnings.catch_warnings():  # rows longer than the header: cut (pandas warns)
+                warnings.simplefilter("ignore")
+                df = pd.read_csv(path, index_col=False)
             meta = read_sidecar(path)
         else:
             import pyarrow.parquet as pq

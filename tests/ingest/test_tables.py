@@ -80,3 +80,13 @@ def test_bad_ingest_options_are_refused_before_reading(tmp_path):
                           ({"max_line_chars": 0}, "--max-line-chars"), ({"format": "xlsx"}, "--format")]:
         with pytest.raises(ConfigError, match=words):
             ingest([tmp_path / "none.csv"], tmp_path / "o.parquet", **kwargs)
+
+
+def test_null_words_in_a_numeric_column_and_ragged_rows(tmp_path):
+    (tmp_path / "m.csv").write_text("WELL,DEPTH_M,GR\nA,1,2\nA,2,ERR\nA,3,oops\nA,4,5,99\n,5,6\n")
+    df = load_well(tmp_path / "m.csv")
+    assert df["DEPTH_M"].tolist() == [1.0, 2.0, 3.0, 4.0] and df["GR"].dtype == np.float64
+    assert df["GR"].tolist()[0] == 2.0 and np.isnan(df["GR"].iloc[1]) and np.isnan(df["GR"].iloc[2]) and df["GR"].iloc[3] == 5.0
+    text = " | ".join(df.attrs["geonet"]["notes"])
+    assert "column GR: 1 null word(s) and 1 other non-numeric value(s) read as nulls" in text
+    assert "1 row(s) without a well name (WELL) dropped" in text
