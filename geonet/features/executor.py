@@ -1,9 +1,11 @@
 """Running one function over many files: the executor interface of ``ingest``.
 
-:func:`map_files` yields ``(path, result)`` in input order, where ``result`` is the function's
-return value or a :class:`Failure`; one file's failure never stops the others. ``jobs`` is the
-number of worker processes (``None``: every core when there is more than one file). Another
-executor (e.g. Dask) implements the same signature.
+:func:`map_files` yields ``(path, result)`` for every file as results come (callers needing the
+input order sort them), where ``result`` is the function's return value or a :class:`Failure`; one
+file's failure never stops the others. ``jobs`` is the number of processes working, this one
+included (``None``: every core when there is more than one file): this process takes its share of
+the files while ``jobs - 1`` forked workers take the rest, so no core idles and this share's
+results need no pickling. Another executor (e.g. Dask) implements the same signature.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def default_jobs(n_files: int) -> int:
 
 
 def map_files(fn: Callable[[Path], object], files: list[Path], jobs: int | None = None) -> Iterator[tuple[Path, object]]:
-    """Yield ``(path, fn(path) or Failure)`` for each file, in order, over ``jobs`` processes."""
+    """Yield ``(path, fn(path) or Failure)`` for each file, over ``jobs`` processes (this one included)."""
     call = _Call(fn)
     jobs = default_jobs(len(files)) if jobs is None else jobs
     if jobs <= 1 or len(files) <= 1:
@@ -69,24 +71,34 @@ def map_files(fn: Callable[[Path], object], files: list[Path], jobs: int | None 
             yield p, call(p)
         return
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    mine, theirs = share_out(files, jobs)
     ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+    pool = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=ctx)
     try:
-        futures = [pool.submit(call, p) for p in _largest_first(files)]
-        by_path = {p: f for p, f in zip(_largest_first(files), futures)}
-        for p in files:
-            yield p, by_path[p].result()
+        futures = {pool.submit(call, p): p for p in theirs}
+        for p in mine:
+            yield p, call(p)
+        for fut in as_completed(futures):
+            yield futures[fut], fut.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _largest_first(files: list[Path]) -> list[Path]:
-    """Big files first, so the last one to finish is a small one (better balance over workers)."""
-    def size(p: Path) -> int:
-        try:
-            return p.stat().st_size
-        except OSError:
-            return 0
-    return sorted(files, key=size, reverse=True)
+def _size(p: Path) -> int:
+    try:
+        return p.stat().st_size
+    except OSError:
+        return 0
+
+
+def share_out(files: list[Path], jobs: int) -> tuple[list[Path], list[Path]]:
+    """(this process's files, the workers' files): largest first to the least loaded of ``jobs``
+    bins by bytes; this process gets one bin."""
+    loads, bins = [0] * jobs, [[] for _ in range(jobs)]
+    for p in sorted(files, key=_size, reverse=True):
+        i = loads.index(min(loads))
+        bins[i].append(p)
+        loads[i] += _size(p) + 1
+    return bins[0], [p for b in bins[1:] for p in b]

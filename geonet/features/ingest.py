@@ -139,21 +139,39 @@ def ingest(
     options = LoadOptions(aliases=aliases, well_col=well_col, depth_col=depth_col, depth_unit=depth_unit,
                           duplicates=duplicates, limits=limits)
     report = IngestReport(out_path=None, skipped=list(missing))
-    frames, sources, units = [], [], {}
+    frames, sources, units, summaries = [], [], {}, []
     prepare = partial(prepare_file, options=options, step_m=step_m, labels=(label_kind, label_table, labels))
+    _preload(files)
+    results = {}
     with _Progress(progress, len(files)) as bar:
         for path, loaded in map_files(prepare, files, jobs):
             bar.advance(path.name)
-            if isinstance(loaded, Failure):
+            if isinstance(loaded, Failure) and strict:
                 _skip(report, path, loaded, strict)
-                continue
-            sources.append(_take(loaded, path, units, report))
-            frames += loaded.frame
+            results[path] = loaded
+    for path in files:  # the input order, whatever order the files were read in
+        loaded = results[path]
+        if isinstance(loaded, Failure):
+            _skip(report, path, loaded, strict)
+            continue
+        sources.append(_take(loaded, path, units, report))
+        frames += loaded.frame
+        summaries += loaded.provenance["summaries"]
     if not frames:
         reasons = "; ".join(f"{p}: {r}" for p, r in report.skipped[:3])
         raise InputError(f"none of the {len(report.skipped)} inputs could be read ({reasons})")
-    _write_wells(frames, out, format, table, sources, units, report)
+    _write_wells(frames, out, format, table, sources, units, report, summaries)
     return report
+
+
+def _preload(files: list[Path]) -> None:
+    """Import what the inputs need before workers fork, so they inherit it instead of each importing it."""
+    import pandas  # noqa: F401
+
+    if any(input_kind(p) == "las" for p in files):
+        from geonet.io.las import preload
+
+        preload()
 
 
 def _skip(report: IngestReport, path: Path, failure: Failure, strict: bool) -> None:
@@ -192,6 +210,7 @@ def prepare_file(path: Path, *, options: LoadOptions, step_m: float | None, labe
             if n == 0:
                 loaded.provenance["notes"].append(f"no labels for well {well} in {label_path}")
         parts.append(part)
+    loaded.provenance["summaries"] = [well_summary(part) for part in parts]
     return WellTable(parts, loaded.provenance)
 
 
@@ -211,7 +230,7 @@ def _one_grid(grids, files, out, format, table, max_cells, step_m, labels, missi
     return report
 
 
-def _write_wells(frames, out, format, table, sources, units, report: IngestReport) -> None:
+def _write_wells(frames, out, format, table, sources, units, report: IngestReport, summaries: list[dict]) -> None:
     import pandas as pd
 
     seen: dict[str, int] = {}
@@ -233,12 +252,12 @@ def _write_wells(frames, out, format, table, sources, units, report: IngestRepor
             "sources": sources}
     report.out_path = write_feature_table(df, out, meta, format)
     report.rows, report.curves = len(df), [c for c in df.columns[2:]]
-    for part in frames:
-        report.per_well.append(_well_summary(part))
+    report.per_well += summaries
     report.wells = [w["well"] for w in report.per_well]
 
 
-def _well_summary(part) -> dict:
+def well_summary(part) -> dict:
+    """The report's row for one well: rows, curves present, null fraction, depth range."""
     cols = [c for c in part.columns[2:] if c not in LABEL_COLUMNS and part[c].dtype.kind == "f"]
     cells = part[cols].to_numpy(dtype=np.float64) if cols else np.empty((len(part), 0))
     present = ~np.isnan(cells).all(axis=0) if len(part) else np.zeros(len(cols), bool)

@@ -114,6 +114,14 @@ def _check_looks_like_las(text: str, path: Path) -> None:
     raise LASError("not a LAS file: no ~ sections (blank or comments only)", path=path)
 
 
+def preload() -> None:
+    """Import lasio and pandas now (e.g. before worker processes fork, so they inherit them)."""
+    import lasio  # noqa: F401
+    import pandas  # noqa: F401
+
+    _quiet_lasio()
+
+
 def _quiet_lasio():
     logging.getLogger("lasio").setLevel(logging.ERROR)
 
