@@ -240,6 +240,7 @@ def _write_wells(frames, out, format, table, sources, units, report: IngestRepor
     for w, n in seen.items():
         if n > 1:
             report.warnings.append((w, f"well {w} comes from {n} files/parts; rows are concatenated"))
+    frames = _agree_on_types(frames, report)
     df = pd.concat(frames, ignore_index=True, sort=False)
     df = df[order_columns(df.columns, table)]
     for c in df.columns[2:]:
@@ -254,6 +255,25 @@ def _write_wells(frames, out, format, table, sources, units, report: IngestRepor
     report.rows, report.curves = len(df), [c for c in df.columns[2:]]
     report.per_well += summaries
     report.wells = [w["well"] for w in report.per_well]
+
+
+def _agree_on_types(frames: list, report: IngestReport) -> list:
+    """A column that holds numbers in some wells and text in others becomes numbers everywhere
+    (text that is not a number becomes null), with a warning naming the well."""
+    import pandas as pd
+
+    numeric = {c for f in frames for c in f.columns[2:] if f[c].dtype.kind in "iufb"}
+    out = []
+    for f in frames:
+        clash = [c for c in f.columns[2:] if c in numeric and f[c].dtype.kind not in "iufb"]
+        if clash:
+            f = f.copy()
+            for c in clash:
+                f[c] = pd.to_numeric(f[c].astype("string"), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            report.warnings.append((str(f["WELL"].iloc[0]), f"{', '.join(clash)}: text in this well, numbers in "
+                                    "others: read as numbers (text that is not a number became null)"))
+        out.append(f)
+    return out
 
 
 def well_summary(part) -> dict:

@@ -262,7 +262,12 @@ def read_las(path: str | Path, raw: bytes | None = None, *, sha256: str | None =
     if not raw or raw.isspace():
         raise LASError("empty file", path=path)
     header, block, enc, a_line, a_text = _split(raw, path, limits)
-    las = _lasio_read(header + _text(a_text, enc), path)  # an empty data section: header only
+    try:
+        las = _lasio_read(header + _text(a_text, enc), path)  # an empty data section: header only
+    except LASError:  # lasio may need the data to make sense of the header: read it all (bounded)
+        check_tokens(block, a_line + 1, path, limits)
+        base = dict(path=path, sha256=sha256 or sha256_bytes(raw), encoding=enc, curves=[])
+        return _read_with_lasio(raw.decode(enc), base, path)
     head = _header_fields(las, header)
     base = dict(path=path, sha256=sha256 or sha256_bytes(raw), encoding=enc, **head)
     if head["wrap"]:

@@ -90,3 +90,13 @@ def test_null_words_in_a_numeric_column_and_ragged_rows(tmp_path):
     text = " | ".join(df.attrs["geonet"]["notes"])
     assert "column GR: 1 null word(s) and 1 other non-numeric value(s) read as nulls" in text
     assert "1 row(s) without a well name (WELL) dropped" in text
+
+
+def test_column_text_in_one_file_numbers_in_another(tmp_path):
+    (tmp_path / "a.csv").write_text("WELL,DEPTH_M,GR\nA,1,10\nA,2,20\n")
+    (tmp_path / "b.csv").write_text("WELL,DEPTH_M,GR\nB,1,x\nB,2,y\nB,3,30\n")
+    r = ingest([tmp_path / "a.csv", tmp_path / "b.csv"], tmp_path / "o.parquet", jobs=1)
+    df = read_feature_table(r.out_path)
+    assert df["GR"].dtype == np.float64 and df["GR"].tolist()[:2] == [10.0, 20.0]
+    assert np.isnan(df["GR"].iloc[2]) and df["GR"].iloc[4] == 30.0
+    assert any("GR: text in this well, numbers in others" in w for _, w in r.warnings)
