@@ -54,3 +54,9 @@ class PartialFailure(GeonetError):
     """A batch finished but some inputs were skipped (exit code 3)."""
 
     exit_code = 3
+
+
+class OptionError(ConfigError):
+    """An option's name, type or value is invalid (found before anything runs; exit code 2, as for usage errors)."""
+
+    exit_code = 2

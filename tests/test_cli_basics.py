@@ -57,7 +57,7 @@ def test_bad_option_value_is_one_line(tmp_path, tracking_uri, synthetic_wells):
     assert result.exit_code == 1
     assert "NOT-A-WELL" in result.output and "WELL-A" in result.output
     result = runner.invoke(app, ["train", str(table), "--activation", "swish", "--epochs", "1"])
-    assert result.exit_code == 1 and "swish" in result.output
+    assert result.exit_code == 2 and "swish" in result.output  # a bad option value is a usage error
 
 
 def test_predict_with_unknown_model_dir(tmp_path, synthetic_wells):

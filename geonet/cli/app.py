@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import re
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand
 
 from geonet import __version__
 from geonet.cli._common import state
@@ -13,7 +16,7 @@ app = typer.Typer(
     name="geonet",
     help="Neural networks on well logs: ingest LAS/grids, train a NumPy MLP, track runs in MLflow.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="markdown",
 )
@@ -36,17 +39,30 @@ def _root(
     state.requested = debug
 
 
-def _register() -> None:
-    import importlib
+#: the modules of ``geonet.cli`` holding commands, each with ``register(app)``
+COMMAND_MODULES = ("ingest", "train", "predict", "evaluate", "ui", "run")
 
-    for name in ("ingest", "train", "predict", "evaluate", "ui", "run", "sweep"):
-        try:
-            module = importlib.import_module(f"geonet.cli.{name}")
-        except ModuleNotFoundError as exc:  # a command not built yet
-            if exc.name != f"geonet.cli.{name}":
-                raise
-            continue
-        module.register(app)
+
+class Command(TyperCommand):
+    """A geonet command: usage shows arguments as ``TABLE`` (not Typer's ``{TABLE}``), --help no ``<bool>``."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""  # a flag takes no value: no "<bool>"
+        return option
+
+    def collect_usage_pieces(self, ctx):
+        return [re.sub(r"\{([^{}]*)\}", r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
+
+
+def _register() -> None:
+    """Every command module registers its commands; a module that fails to import is an error."""
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"geonet.cli.{name}").register(app)
+    for info in app.registered_commands:
+        if info.cls in (None, TyperCommand):
+            info.cls = Command
 
 
 _register()

@@ -1,4 +1,4 @@
-"""``geonet run PIPELINE.toml``: run a pipeline of steps, skipping the unchanged ones."""
+"""``geonet run PIPELINE.toml`` and ``geonet sweep SWEEP.toml`` (a one-step pipeline): the same runner."""
 
 from __future__ import annotations
 
@@ -18,19 +18,21 @@ SetOption = Annotated[
         "Paths are relative to the pipeline file's directory. Repeatable.",
     ),
 ]
-ForceOption = Annotated[bool, typer.Option("--force", help="Re-run every step, changed or not.")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Re-run every step, changed or not.", metavar="")]
 TrackingOption = Annotated[
     Optional[str],
-    typer.Option("--tracking-uri", help="MLflow store (default: the pipeline's tracking_uri, "
-                 "$MLFLOW_TRACKING_URI, then ./mlruns/mlflow.db)."),
+    typer.Option("--tracking-uri", metavar="URI", help="MLflow store [default: the pipeline's tracking_uri, "
+                 "else $MLFLOW_TRACKING_URI, else sqlite:///mlruns/mlflow.db]."),
 ]
-DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Show which steps would run; run nothing.")]
-ProgressOption = Annotated[bool, typer.Option("--progress", help="Show progress bars inside steps.")]
+DryRunOption = Annotated[bool, typer.Option(
+    "--dry-run", help="Check every step's options and show which steps would run; run nothing.", metavar="")]
+ProgressOption = Annotated[bool, typer.Option("--progress", help="Show progress bars inside steps.", metavar="")]
 
 
 def tracking_uri_for(cli_value: str | None, pipeline) -> str:
     """``--tracking-uri`` > ``[pipeline] tracking_uri`` (a path relative to the file) > defaults."""
-    from geonet.pipeline.config import is_uri, resolve_path
+    from geonet.paths import is_uri
+    from geonet.pipeline.config import resolve_path
     from geonet.tracking.store import resolve_tracking_uri
 
     value = cli_value
@@ -52,9 +54,8 @@ def execute(pipeline, *, force: bool, dry_run: bool, tracking_uri: str | None, p
     typer.echo(format_summary(summary))
 
 
-@handle_errors
 def run(
-    pipeline: Annotated[Path, typer.Argument(help="The pipeline TOML file.", show_default=False)],
+    pipeline: Annotated[Path, typer.Argument(help="The pipeline TOML file.", metavar="PIPELINE", show_default=False)],
     set_: SetOption = None,
     force: ForceOption = False,
     tracking_uri: TrackingOption = None,
@@ -63,11 +64,11 @@ def run(
 ) -> None:
     """Run the steps of PIPELINE (ingest, derive, train, evaluate, predict, sweep) in order.
 
-    A step whose options and input files are unchanged since the last run is skipped (state in .geonet-state/ beside the pipeline file).
+    A step whose options and input files are unchanged since the last run into the same tracking store is skipped (state in .geonet-state/ beside the pipeline file).
 
     Later steps refer to earlier outputs as @STEP.OUTPUT (e.g. model = "@train.model_uri"). Paths are relative to the pipeline file's directory.
 
-    The run is one MLflow parent run with a nested run per step.
+    The run is one MLflow parent run with a nested run per step. Every step's options are checked before the first step runs.
     """
     from geonet.pipeline.config import load_pipeline
 
@@ -75,5 +76,27 @@ def run(
             tracking_uri=tracking_uri, progress=progress)
 
 
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(help="A TOML file with a sweep table.", metavar="SWEEP_FILE",
+                                               show_default=False)],
+    set_: SetOption = None,
+    force: ForceOption = False,
+    tracking_uri: TrackingOption = None,
+    dry_run: DryRunOption = False,
+    progress: ProgressOption = False,
+) -> None:
+    r"""Grid or random search over training options; the best model can be registered.
+
+    SWEEP_FILE holds a \[sweep] table with the options of a pipeline `sweep` step (table, target, grid or random, trials, seed, jobs, metric, mode, register, trainer, and base training options) and optionally \[pipeline] name/experiment.
+
+    Override options with --set sweep.KEY=VALUE.
+    """
+    from geonet.pipeline.config import load_sweep
+
+    execute(load_sweep(sweep_file, set_ or []), force=force, dry_run=dry_run,
+            tracking_uri=tracking_uri, progress=progress)
+
+
 def register(app: typer.Typer) -> None:
-    app.command("run")(run)
+    app.command("run")(handle_errors(run))
+    app.command("sweep")(handle_errors(sweep))

@@ -21,7 +21,6 @@ from geonet.features.aliases import load_alias_table
 from geonet.features.depth import DUPLICATE_RULES
 from geonet.features.discovery import expand_inputs, input_kind
 from geonet.features.executor import Failure, map_files
-from geonet.features.ingest_options import INGEST_OPTIONS  # noqa: F401 - the option names
 from geonet.features.grids import grid_naming, predict_grid  # noqa: F401 - used by predict
 from geonet.features.labels import LABEL_COLUMNS, apply_labels, read_labels
 from geonet.features.loaders import LoadOptions, WellTable, load_file, load_inputs, load_well  # noqa: F401

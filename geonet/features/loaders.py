@@ -199,7 +199,7 @@ def load_table(path: Path, table: AliasTable, options: LoadOptions = LoadOptions
     units_out, unit_notes = to_canonical_units(out, units)
     units_out["DEPTH_M"] = "m"
     well_names = sorted(set(out["WELL"]))
-    from geonet.hashing import sha256_file
+    from geonet.paths import sha256_file
 
     prov = {"path": str(path), "sha256": sha256_file(path), "well": well_names if len(well_names) > 1 else
             (well_names[0] if well_names else ""), "mnemonics": {"DEPTH_M": str(depth_col), **{n: str(c) for n, c in zip(names, others)}},

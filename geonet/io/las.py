@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from geonet.errors import LASError
-from geonet.hashing import sha256_bytes
+from geonet.paths import sha256_bytes
 from geonet.io.las_data import Block, parse_fast, parse_tolerant
 from geonet.io.las_limits import DEFAULT_LIMITS, LasLimits, check_file_size, check_header, check_tokens
 

@@ -288,4 +288,4 @@ def _check_step(step: Step, earlier: list[str], path: Path) -> None:
         try:
             spec.check(step.options)
         except ConfigError as exc:
-            raise ConfigError(f"step {step.name!r} ({step.kind}): {exc}", path=path) from None
+            raise type(exc)(f"step {step.name!r} ({step.kind}): {exc}", path=path) from None

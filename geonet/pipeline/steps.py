@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from geonet.errors import ConfigError
+from geonet.spec import IngestSpec, TrainSpec
 
 if TYPE_CHECKING:
     from geonet.pipeline.runner import StepContext
@@ -26,22 +27,7 @@ COMMON_KEYS = frozenset({"kind", "name"})
 
 
 
-def _train_keys() -> frozenset[str]:
-    """The fields of ``TrainConfig`` (``TrainConfig.from_dict`` checks them again at run time)."""
-    import dataclasses
-
-    try:
-        from geonet.train.config import TrainConfig
-    except ImportError:
-        return frozenset({
-            "target", "task", "features", "hidden", "activation", "optimizer", "lr", "schedule",
-            "batch_size", "epochs", "l2", "class_weight", "patience", "seed", "dtype",
-            "val_wells", "val_fraction", "missing", "log10", "context",
-        })
-    return frozenset(f.name for f in dataclasses.fields(TrainConfig))
-
-
-TRAIN_KEYS = _train_keys()
+TRAIN_KEYS = TrainSpec.names()
 DEFAULT_TRIAL_FN = "geonet.pipeline.steps:train_trial"
 
 
@@ -97,15 +83,28 @@ def _workflows():
     return workflows
 
 
-def _train_config(options: dict):
-    from geonet.train.config import TrainConfig
+def _train_config(options: dict) -> TrainSpec:
+    return TrainSpec.from_options({k: v for k, v in options.items() if k in TRAIN_KEYS})
 
-    return TrainConfig.from_dict(options)
+
+def check_train_options(options: dict) -> None:
+    """Check the training options by value (those holding an ``@step.output`` reference at run time)."""
+    given = {k: v for k, v in options.items() if k in TRAIN_KEYS and not _has_reference(v)}
+    TrainSpec.from_options(given, source="training options")
+
+
+def _has_reference(value) -> bool:
+    if isinstance(value, str):
+        return value.startswith("@") and not value.startswith("@@")
+    if isinstance(value, list):
+        return any(_has_reference(v) for v in value)
+    return False
 
 
 # -- ingest ---------------------------------------------------------------------------------------
 
-from geonet.features.ingest_options import INGEST_OPTIONS as _INGEST_ARGS  # noqa: E402 - same names as the CLI flags
+#: the ingest step's keys: IngestSpec's options, the same names as ingest()'s keywords and the CLI flags
+_INGEST_ARGS = tuple(p.name for p in IngestSpec.params())
 
 
 def run_ingest(options: dict, ctx: "StepContext") -> dict:
@@ -227,12 +226,13 @@ STEP_KINDS: dict[str, StepKind] = {
         StepKind(
             "train",
             keys=frozenset({"table", "run_name", "trial_fn", *TRAIN_KEYS}),
-            required=("table", "target"),
+            required=("table",),
             run=run_train,
             paths={"table": "path"},
             inputs=("table",),
             output_files=_model_dir_files,
             own_run=True,
+            check=check_train_options,
         ),
         StepKind(
             "evaluate",
@@ -258,7 +258,7 @@ STEP_KINDS: dict[str, StepKind] = {
                 "table", "grid", "random", "trials", "seed", "jobs", "metric", "mode",
                 "register", "trial_fn", *TRAIN_KEYS,
             }),
-            required=("table", "target"),
+            required=("table",),
             run=_run_sweep,
             paths={"table": "path"},
             inputs=("table",),

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Sequence
 
 import numpy as np
 
 from geonet import __version__
-from geonet.train.config import TrainConfig
-from geonet.train.fitting import Prepared, build_network, fit_model, prepare
+from geonet.paths import sha256_file
+from geonet.spec import TrainSpec
+from geonet.train.fitting import MemberCallback, Prepared, fit_model, prepare
 from geonet.workflows.reports import evaluate_frame, log_evaluation_plots
 
 #: pyfunc models show this many rows as their input example
@@ -29,7 +29,7 @@ class TrainResult:
     model_uri: str  # runs:/<id>/model
     model_dir: Path  # local copy of the geonet model directory
     metrics: dict[str, float]
-    config: TrainConfig
+    spec: TrainSpec
     train_wells: list[str] = field(default_factory=list)
     val_wells: list[str] = field(default_factory=list)
     experiment: str = "geonet"
@@ -38,101 +38,108 @@ class TrainResult:
 
 def train(
     table: str | Path,
-    config: TrainConfig,
+    spec: TrainSpec,
     *,
     tracking_uri: str | None = None,
     experiment: str = "geonet",
     run_name: str | None = None,
     parent_run_id: str | None = None,
     progress: bool = False,
-    on_epoch: Callable | None = None,
+    callbacks: Sequence[MemberCallback] = (),
 ) -> TrainResult:
     """Train on ``table`` (a feature table from ``geonet ingest``) and log the run to MLflow.
 
-    The run records parameters, per-epoch losses, validation metrics, learning rate and
-    per-layer gradient/weight norms, plots, an evaluation summary, and the model (pyfunc).
-    A failure inside the run (bad data, divergence) marks the run FAILED with the reason.
+    The table is read and prepared first (split, preprocessing, target encoding), so a data
+    error leaves no run behind. The run records parameters, per-epoch losses, validation metrics,
+    learning rate and per-layer gradient/weight norms, plots, an evaluation summary, and the model
+    (pyfunc). A failure inside the run (divergence) marks the run FAILED with the reason.
+    ``callbacks`` also see the first network's epochs (``callback(event, network)``).
     """
     from geonet.features.table import read_feature_table
     from geonet.tracking.logger import RunTracker
-    from geonet.tracking.pyfunc_model import log_pyfunc_model, resolve_model_dir
     from geonet.tracking.store import resolve_tracking_uri
 
     table = Path(table)
     df = read_feature_table(table)
+    prepared = prepare(df, spec, source=str(table))
     uri = resolve_tracking_uri(tracking_uri)
     tags = {"geonet.command": "train", "geonet.version": __version__}
     with RunTracker(uri, experiment, run_name=run_name, parent_run_id=parent_run_id, tags=tags) as tracker:
-        prepared = prepare(df, config, source=str(table))
-        tracker.log_params(_run_params(table, config, prepared))
-        network = build_network(prepared, config)
-        recorder = _EpochRecorder(prepared, network, tracker)
-        callbacks = [recorder]
-        bar = _EpochBar(config.epochs) if progress else None
-        if bar:
-            callbacks.append(bar)
-        if on_epoch:
-            callbacks.append(on_epoch)
+        tracker.log_params(_run_params(table, spec, prepared))
+        recorder = _EpochRecorder(prepared, tracker)
+        bar = _EpochBar(spec.optimisation.epochs) if progress else None
         try:
-            outcome = fit_model(df, config, callbacks=callbacks, prepared=prepared, network=network)
+            outcome = fit_model(df, spec, prepared=prepared,
+                                callbacks=[recorder, *([bar] if bar else []), *callbacks])
         finally:
             if bar:
                 bar.close()
-        model = outcome.model
-        metrics = {"best_epoch": float(getattr(outcome.history, "best_epoch", 0) or 0),
-                   "epochs_run": float(len(recorder.values.get("train_loss", [])))}
-        val_losses = list(getattr(outcome.history, "val_loss", []) or [])
-        if val_losses:  # the saved weights' loss: the best epoch's, or the last one's with --keep-last
-            metrics["val_loss"] = float(np.nanmin(val_losses) if config.restore_best else val_losses[-1])
-        if prepared.X_val is not None:
-            # predict whole validation wells (depth context and well-wise statistics need every
-            # row, as at predict time), then score the labelled rows used
-            whole = df[df["WELL"].isin(prepared.split.val_wells)].sort_values(["WELL", "DEPTH_M"], kind="stable")
-            whole_pred = model.predict_frame(whole, source=str(table))
-            summary = evaluate_frame(prepared.val_frame, whole_pred.loc[prepared.val_frame.index], model, prefix="val_")
-            metrics.update(summary["metrics"])
-            tracker.log_dict(summary, "evaluation.json")
-            log_evaluation_plots(tracker, whole, model, summary, whole_pred)
+        metrics = _final_metrics(outcome, spec, recorder)
+        metrics.update(_log_validation(tracker, df, outcome, table))
         # the saved model's scores; the per-epoch curves keep the plain names (val_loss, ...)
         tracker.log_metrics({f"{MODEL_PREFIX}{k}": v for k, v in metrics.items() if v is not None}, step=0)
         _log_history_plots(tracker, recorder.values)
-        with tempfile.TemporaryDirectory(prefix="geonet-model-") as tmp:
-            model_dir = model.save(Path(tmp) / "geonet_model")
-            columns = list(dict.fromkeys(["WELL", "DEPTH_M", *prepared.features]))  # DEPTH_M may be a feature
-            example = df[columns].dropna().head(EXAMPLE_ROWS)
-            if example.empty:
-                example = df[columns].head(EXAMPLE_ROWS)
-            model_uri = log_pyfunc_model(tracker, model_dir, example, model.predict_frame(example))
-        local_dir = resolve_model_dir(model_uri, uri)
+        model_uri, local_dir = _log_model(tracker, df, outcome, uri)
         return TrainResult(run_id=tracker.run_id, model_uri=model_uri, model_dir=local_dir, metrics=metrics,
-                           config=config, train_wells=prepared.split.train_wells,
+                           spec=spec, train_wells=prepared.split.train_wells,
                            val_wells=prepared.split.val_wells, experiment=experiment, tracking_uri=uri)
 
 
-def _run_params(table: Path, config: TrainConfig, prepared: Prepared) -> dict:
-    params = {k: v for k, v in config.to_dict().items() if k not in ("features", "val_wells")}
+def _final_metrics(outcome, spec: TrainSpec, recorder: "_EpochRecorder") -> dict[str, float]:
+    metrics = {"best_epoch": float(getattr(outcome.history, "best_epoch", 0) or 0),
+               "epochs_run": float(len(recorder.values.get("train_loss", [])))}
+    val_losses = list(getattr(outcome.history, "val_loss", []) or [])
+    if val_losses:  # the saved weights' loss: the best epoch's, or the last one's with --keep-last
+        metrics["val_loss"] = float(np.nanmin(val_losses) if spec.optimisation.restore_best else val_losses[-1])
+    return metrics
+
+
+def _log_validation(tracker, df, outcome, table: Path) -> dict[str, float]:
+    """Score the model on the validation wells (predicted whole, as at predict time); log the summary and plots."""
+    prepared, model = outcome.prepared, outcome.model
+    if prepared.val is None:
+        return {}
+    # depth context and well-wise statistics need every row of a well, as at predict time
+    whole = df[df["WELL"].isin(prepared.split.val_wells)].sort_values(["WELL", "DEPTH_M"], kind="stable")
+    whole_pred = model.predict_frame(whole, source=str(table))
+    rows = prepared.val.rows
+    summary = evaluate_frame(rows, whole_pred.loc[rows.index], model, prefix="val_")
+    tracker.log_dict(summary, "evaluation.json")
+    log_evaluation_plots(tracker, whole, model, summary, whole_pred)
+    return summary["metrics"]
+
+
+def _log_model(tracker, df, outcome, uri: str) -> tuple[str, Path]:
+    """Save the model to a temporary folder, log it as a pyfunc model; its URI and local copy."""
+    from geonet.tracking.pyfunc_model import log_pyfunc_model, resolve_model_dir
+
+    model = outcome.model
+    with tempfile.TemporaryDirectory(prefix="geonet-model-") as tmp:
+        model_dir = model.save(Path(tmp) / "geonet_model")
+        columns = list(dict.fromkeys(["WELL", "DEPTH_M", *outcome.prepared.features]))  # DEPTH_M may be a feature
+        example = df[columns].dropna().head(EXAMPLE_ROWS)
+        if example.empty:
+            example = df[columns].head(EXAMPLE_ROWS)
+        model_uri = log_pyfunc_model(tracker, model_dir, example, model.predict_frame(example))
+    return model_uri, resolve_model_dir(model_uri, uri)
+
+
+def _run_params(table: Path, spec: TrainSpec, prepared: Prepared) -> dict:
+    params = {k: v for k, v in spec.to_json().items() if k not in ("features", "val_wells")}
     params.update(
         task=prepared.task,
         features=prepared.features,
         n_inputs=len(prepared.preprocessor.columns),
         train_wells=prepared.split.train_wells,
         val_wells=prepared.split.val_wells or "none",
-        classes=[int(c) if float(c).is_integer() else c for c in prepared.classes] or "n/a",
+        classes=[int(c) if float(c).is_integer() else c for c in prepared.encoder.classes] or "n/a",
         table=str(table),
-        table_sha256=_sha256(table),
+        table_sha256=sha256_file(table),
         geonet_version=__version__,
         git_commit=_git_commit() or "unknown",
         **{k: v for k, v in prepared.counts.items()},
     )
     return params
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _git_commit() -> str | None:
@@ -148,12 +155,12 @@ class _EpochRecorder:
     """Per epoch: adds validation accuracy / macro-F1 (or RMSE, MAE, R²) to the event's numbers,
     sends them all to the tracker, and keeps them for the plots logged at the end."""
 
-    def __init__(self, prepared: Prepared, network, tracker) -> None:
-        self.prepared, self.network, self.tracker = prepared, network, tracker
+    def __init__(self, prepared: Prepared, tracker) -> None:
+        self.prepared, self.tracker = prepared, tracker
         self.values: dict[str, list[float]] = {}
 
-    def __call__(self, event) -> None:
-        extra = self._validation_metrics()
+    def __call__(self, event, network) -> None:
+        extra = self._validation_metrics(network)
         self.tracker.epoch_callback(event)
         self.tracker.log_metrics(extra, step=event.epoch)
         row = {"train_loss": event.train_loss, "val_loss": event.val_loss, **extra}
@@ -162,18 +169,18 @@ class _EpochRecorder:
             if value is not None:
                 self.values.setdefault(key, []).append(float(value))
 
-    def _validation_metrics(self) -> dict[str, float]:
+    def _validation_metrics(self, network) -> dict[str, float]:
         from geonet.train.metrics import classification_report, regression_report
 
-        p = self.prepared
-        if p.X_val is None:
+        val, encoder = self.prepared.val, self.prepared.encoder
+        if val is None:
             return {}
-        out = self.network.predict_output(p.X_val)
-        if p.task == "classify":
-            report = classification_report(p.Y_val, out.argmax(axis=1), labels=list(range(len(p.classes))))
+        out = network.predict_output(val.X)
+        if encoder.task == "classify":
+            report = classification_report(val.Y, out.argmax(axis=1), labels=list(range(encoder.n_outputs)))
             return {"val_accuracy": report["accuracy"], "val_macro_f1": report["macro_f1"]}
-        scale = p.target_scale
-        report = regression_report(p.Y_val[:, 0] * scale, out[:, 0] * scale)
+        scale = encoder.scale
+        report = regression_report(val.Y[:, 0] * scale, out[:, 0] * scale)
         return {"val_rmse": report["rmse"], "val_mae": report["mae"], "val_r2": report["r2"]}
 
 
@@ -190,7 +197,7 @@ class _EpochBar:
         self.task = self.progress.add_task("", total=epochs)
         self.progress.start()
 
-    def __call__(self, event) -> None:
+    def __call__(self, event, network=None) -> None:
         text = f"train {event.train_loss:.4f}"
         if event.val_loss is not None:
             text += f"  val {event.val_loss:.4f}"

@@ -50,3 +50,19 @@ def test_cli_bundled_wells(tmp_path):
     df = pd.read_parquet(tmp_path / "f.parquet")
     assert df["WELL"].nunique() == 4
     assert {"GR", "RHOB", "NPHI", "DTC", "LITHOLOGY"} <= set(df.columns)
+
+
+def test_ingest_options_have_one_name_everywhere():
+    """IngestSpec, ingest()'s keywords, the CLI flags and the pipeline keys use the same names."""
+    import inspect
+
+    from geonet.features.ingest import ingest
+    from geonet.pipeline.steps import _INGEST_ARGS
+    from geonet.spec import IngestSpec
+
+    names = [p.name for p in IngestSpec.params()]
+    keywords = [k for k, p in inspect.signature(ingest).parameters.items() if p.kind is p.KEYWORD_ONLY]
+    assert set(names) <= set(keywords) and set(_INGEST_ARGS) == set(names)
+    help_text = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "200"}).output
+    for name in names:
+        assert "--" + name.replace("_", "-") in help_text, name

@@ -1,13 +1,12 @@
 """Well-wise normalisation, ensembles and penalty-minimising decisions."""
 
-import dataclasses
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from geonet.errors import ConfigError
-from geonet.train.config import TrainConfig
+from geonet.spec import TrainSpec
 from geonet.train.decision import (
     class_penalty_matrix,
     min_penalty_decisions,
@@ -95,8 +94,8 @@ def _toy_lithology(n=240, seed=0):
 
 def test_ensemble_save_load_gives_bit_identical_predictions(tmp_path):
     df = _toy_lithology()
-    config = TrainConfig(features=["GR", "RHOB"], val_wells=["C"], hidden=[8], epochs=3, ensemble=3,
-                         decision="min_penalty", well_norm=["GR"], dtype="float64", patience=None)
+    config = TrainSpec.from_options(dict(features=["GR", "RHOB"], val_wells=["C"], hidden=[8], epochs=3, ensemble=3,
+                         decision="min_penalty", well_norm=["GR"], dtype="float64", patience=None))
     model = fit_model(df, config).model
     assert len(model.networks) == 3
     assert not np.array_equal(model.networks[0].params, model.networks[1].params)  # different seeds
@@ -109,8 +108,8 @@ def test_ensemble_save_load_gives_bit_identical_predictions(tmp_path):
 
 def test_ensemble_averages_member_probabilities():
     df = _toy_lithology()
-    config = TrainConfig(features=["GR", "RHOB"], val_wells=["C"], hidden=[8], epochs=2, ensemble=2,
-                         dtype="float64", patience=None)
+    config = TrainSpec.from_options(dict(features=["GR", "RHOB"], val_wells=["C"], hidden=[8], epochs=2, ensemble=2,
+                         dtype="float64", patience=None))
     model = fit_model(df, config).model
     X, _ = model.preprocessor.transform(df, dtype="float64")
     mean = (model.networks[0].predict_output(X) + model.networks[1].predict_output(X)) / 2
@@ -122,16 +121,16 @@ def test_ensemble_averages_member_probabilities():
 
 def test_new_options_are_checked():
     with pytest.raises(ConfigError, match="decision"):
-        TrainConfig.from_dict({"decision": "bayes"})
+        TrainSpec.from_options({"decision": "bayes"})
     with pytest.raises(ConfigError, match="ensemble"):
-        TrainConfig.from_dict({"ensemble": 0})
-    assert TrainConfig.from_dict({"well_norm": "GR, NPHI"}).well_norm == ["GR", "NPHI"]
+        TrainSpec.from_options({"ensemble": 0})
+    assert list(TrainSpec.from_options({"well_norm": "GR, NPHI"}).preprocess.well_norm) == ["GR", "NPHI"]
 
 
 def test_windows_and_clip_are_saved_with_the_model_and_applied_at_predict(tmp_path):
     df = _toy_lithology()
-    config = TrainConfig(features=["GR", "RHOB"], val_wells=["C"], hidden=[8], epochs=2, dtype="float64",
-                         patience=None, context_windows=[5, 9], context_window_std=True, clip=2.0)
+    config = TrainSpec.from_options(dict(features=["GR", "RHOB"], val_wells=["C"], hidden=[8], epochs=2, dtype="float64",
+                         patience=None, context_windows=[5, 9], context_window_std=True, clip=2.0))
     model = fit_model(df, config).model
     assert "GR_MEAN9" in model.preprocessor.columns and "RHOB_STD5" in model.preprocessor.columns
     X, _ = model.preprocessor.transform(df, dtype="float64")
@@ -146,8 +145,9 @@ def test_missing_augment_copies_wells_with_whole_curves_removed():
     from geonet.train.fitting import augment_missing_curves
 
     df = _two_wells()
-    out = augment_missing_curves(df, ["DEPTH_M", "GR", "RHOB"], copies=2, rate=0.5,
-                                 rng=np.random.default_rng(0))
+    out, sources = augment_missing_curves(df, ["DEPTH_M", "GR", "RHOB"], copies=2, rate=0.5,
+                                          rng=np.random.default_rng(0))
+    assert list(sources) == list(df["WELL"]) * 3  # each copied row keeps its source well as data
     assert len(out) == 3 * len(df)
     pd.testing.assert_frame_equal(out.iloc[:len(df)], df)
     copies = out.iloc[len(df):]
@@ -161,13 +161,13 @@ def test_missing_augment_copies_wells_with_whole_curves_removed():
 
 def test_missing_augment_in_training_adds_indicators():
     df = _toy_lithology()
-    config = TrainConfig(features=["GR", "RHOB"], val_wells=["C"], hidden=[8], epochs=1, dtype="float64",
-                         patience=None, missing_augment=2, missing_augment_rate=1.0)
+    config = TrainSpec.from_options(dict(features=["GR", "RHOB"], val_wells=["C"], hidden=[8], epochs=1, dtype="float64",
+                         patience=None, missing_augment=2, missing_augment_rate=1.0))
     outcome = fit_model(df, config)
     assert outcome.prepared.preprocessor.indicators == ["GR", "RHOB"]
     assert outcome.prepared.counts["train_rows"] == 3 * outcome.prepared.counts["val_rows"] * 2
     with pytest.raises(ConfigError, match="missing_augment"):
-        TrainConfig.from_dict({"missing_augment": 1, "missing": "drop"})
+        TrainSpec.from_options({"missing_augment": 1, "missing": "drop"})
 
 
 def test_bag_wells_draws_whole_wells():
@@ -186,19 +186,19 @@ def test_bag_wells_draws_whole_wells():
 def test_bag_wells_members_train_on_their_own_wells():
     df = _toy_lithology(n=360)
     df = pd.concat([df, df.assign(WELL=df.WELL + "2")], ignore_index=True)  # wells A B C A2 B2 C2
-    config = TrainConfig(features=["GR", "RHOB"], val_wells=["C", "C2"], hidden=[8], epochs=1, ensemble=3,
-                         dtype="float64", patience=None, bag_wells=0.5)
-    from geonet.train.fitting import _member_data, prepare
+    config = TrainSpec.from_options(dict(features=["GR", "RHOB"], val_wells=["C", "C2"], hidden=[8], epochs=1, ensemble=3,
+                         dtype="float64", patience=None, bag_wells=0.5))
+    from geonet.train.fitting import _member_rows, prepare
 
     prepared = prepare(df, config)
-    assert sorted(pd.unique(prepared.train_row_wells)) == ["A", "A2", "B", "B2"]
-    bags = [_member_data(prepared, config, m) for m in range(3)]
+    assert sorted(pd.unique(prepared.train.wells)) == ["A", "A2", "B", "B2"]
+    bags = [_member_rows(prepared.train, config, m) for m in range(3)]
     for bag in bags:
-        assert len(pd.unique(bag.train_row_wells)) == 2 and len(bag.X_train) == 240 == len(bag.Y_train)
-    assert len({tuple(sorted(pd.unique(b.train_row_wells))) for b in bags}) > 1  # members differ
-    off = _member_data(prepared, dataclasses.replace(config, bag_wells=0.0), 0)
-    assert off is prepared
+        assert len(pd.unique(bag.wells)) == 2 and len(bag.X) == 240 == len(bag.Y)
+    assert len({tuple(sorted(pd.unique(b.wells))) for b in bags}) > 1  # members differ
+    off = _member_rows(prepared.train, config.replace(bag_wells=0.0), 0)
+    assert off is prepared.train
     model = fit_model(df, config).model
     assert len(model.networks) == 3
     with pytest.raises(ConfigError, match="bag_wells"):
-        TrainConfig.from_dict({"bag_wells": 1.5})
+        TrainSpec.from_options({"bag_wells": 1.5})

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from geonet.errors import ConfigError, MissingCurveError
-from geonet.train.config import TrainConfig, parse_hidden
+from geonet.spec import TrainSpec
 from geonet.train.preprocess import Preprocessor, _shift_within_wells
 from geonet.train.split import split_wells
 
@@ -86,14 +86,15 @@ def test_split_by_named_wells_and_fraction():
 
 
 def test_config_from_dict_rejects_unknown_keys_and_parses_lists():
-    config = TrainConfig.from_dict({"hidden": "32,16", "val-wells": "A,B", "lr": 0.01})
-    assert config.hidden == [32, 16] and config.val_wells == ["A", "B"]
-    with pytest.raises(ConfigError, match="unknown training option"):
-        TrainConfig.from_dict({"hiden": [3]})
+    config = TrainSpec.from_options({"hidden": "32,16", "val-wells": "A,B", "lr": 0.01})
+    assert list(config.network.hidden) == [32, 16] and list(config.data.val_wells) == ["A", "B"]
+    with pytest.raises(ConfigError, match="unknown option 'hiden'; did you mean 'hidden'"):
+        TrainSpec.from_options({"hiden": [3]})
     with pytest.raises(ConfigError):
-        TrainConfig.from_dict({"task": "cluster"})
-    assert parse_hidden(8) == [8]
-    assert TrainConfig().merged({"epochs": 3, "lr": None}).epochs == 3
+        TrainSpec.from_options({"task": "cluster"})
+    assert list(TrainSpec.from_options({"hidden": 8}).network.hidden) == [8]
+    merged = TrainSpec.from_options({"epochs": 3}, base=TrainSpec.from_options({"lr": 0.01}))
+    assert merged.optimisation.epochs == 3 and merged.optimisation.lr == 0.01
 
 
 # ---- depth windows (context_windows) and clipping (clip) -------------------------------------
@@ -144,8 +145,8 @@ def test_clip_limits_scaled_continuous_columns_only():
 
 
 def test_config_parses_new_options():
-    config = TrainConfig.from_dict({"context-windows": "7,33", "clip": 5, "context_window_std": True})
-    assert config.context_windows == [7, 33] and config.clip == 5 and config.context_window_std
+    config = TrainSpec.from_options({"context-windows": "7,33", "clip": 5, "context_window_std": True}).preprocess
+    assert list(config.context_windows) == [7, 33] and config.clip == 5 and config.context_window_std
 
 
 def test_depth_gradient_is_lower_minus_upper_half_window_inside_each_well():
@@ -169,4 +170,4 @@ def test_context_window_grad_columns_are_saved_and_filled_with_zero():
     again = Preprocessor.from_dict(pre.to_dict())
     assert again.context_window_grad
     np.testing.assert_array_equal(pre.transform(df)[0], again.transform(df)[0])
-    assert TrainConfig.from_dict({"context_window_grad": True}).context_window_grad
+    assert TrainSpec.from_options({"context_window_grad": True}).preprocess.context_window_grad

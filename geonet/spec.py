@@ -1,0 +1,452 @@
+"""The typed option specs: each command's options declared once, every door derived from them.
+
+**To add an option, add one field here** (to the right section of :class:`TrainSpec`, or to
+:class:`IngestSpec`) with :func:`option`: its type, default, help, choices (an Enum) and range.
+It then appears, under the same name, as a ``geonet`` flag (``--my-option``, help and default
+shown), a key of a ``--config`` TOML file, a key of the pipeline step of that kind and a
+``--set STEP.my_option=…`` override — and is validated once, before anything is written or any
+MLflow run starts. Read it where it is used: ``spec.optimisation.lr``. Nothing else to edit,
+except the code that uses the new value (and the README section of the feature).
+
+A spec is frozen. :meth:`Spec.from_options` builds one from a flat ``{name: value}`` mapping
+(TOML values, or the command line's text with ``text=True``); every bad value raises
+:class:`geonet.errors.OptionError` (exit code 2) in one line naming the option, the value at fault
+and the valid choices or range. Cross-field rules live in each spec's ``check`` method.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import enum
+import math
+import typing
+from dataclasses import dataclass, field
+from types import NoneType, UnionType
+from typing import Any, ClassVar, Mapping
+
+from geonet.errors import OptionError
+from geonet.nn.activations import ACTIVATIONS
+from geonet.nn.network import DTYPES
+from geonet.nn.optimizers import OPTIMIZERS
+from geonet.nn.schedules import SCHEDULES
+
+
+def _choices(name: str, values) -> type[enum.StrEnum]:
+    return enum.StrEnum(name, {v: v for v in values})
+
+
+# -- choices: values come from the registries that implement them ----------------------------------
+Activation = _choices("Activation", [a for a in ACTIVATIONS if a != "identity"])
+Optimizer = _choices("Optimizer", OPTIMIZERS)
+Schedule = _choices("Schedule", SCHEDULES)
+DType = _choices("DType", DTYPES)
+Task = _choices("Task", ["classify", "regress"])
+ClassWeight = _choices("ClassWeight", ["none", "balanced", "sqrt", "penalty"])
+Decision = _choices("Decision", ["argmax", "min_penalty"])
+Missing = _choices("Missing", ["impute", "drop"])
+Scaler = _choices("Scaler", ["zscore", "robust"])
+TableFormat = _choices("TableFormat", ["parquet", "csv"])
+DuplicateDepths = _choices("DuplicateDepths", ["first", "mean"])
+
+#: columns of a feature table that can never be a training target
+NOT_TARGETS = ("WELL", "DEPTH_M")
+
+
+@dataclass(frozen=True)
+class Option:
+    """What a spec field declares beside its type and default (kept in the field's metadata).
+
+    ``ge``/``gt``/``le``/``lt``: range of the value (of each item for lists); ``flag``: the CLI
+    declaration when it is not ``--name`` (e.g. ``"--restore-best/--keep-last"``); ``aliases``:
+    older names still accepted; ``path``: how a pipeline resolves it (``"path"``, ``"paths"``,
+    ``"maybe_path"``); ``show_default``: the default as help shows it.
+    """
+
+    help: str
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+    flag: str | None = None
+    aliases: tuple[str, ...] = ()
+    path: str | None = None
+    show_default: str | None = None
+    none_word: str | None = None  # a word meaning "None" (e.g. "auto")
+
+
+def option(default: Any, help: str, **meta: Any) -> Any:
+    """A spec field: ``lr: float = option(1e-3, "Learning rate.", gt=0)``."""
+    if isinstance(default, (list, tuple)):
+        return field(default=tuple(default), metadata={"option": Option(help, **meta)})
+    return field(default=default, metadata={"option": Option(help, **meta)})
+
+
+@dataclass(frozen=True)
+class Param:
+    """One option as every door sees it: name, type, default and declaration."""
+
+    name: str
+    section: str | None  # TrainSpec section holding it, None for a flat spec
+    type: Any  # the resolved annotation
+    default: Any
+    option: Option
+
+    @property
+    def base(self) -> Any:
+        """The type without ``None`` (``int | None`` → ``int``)."""
+        return _strip_none(self.type)
+
+    @property
+    def optional(self) -> bool:
+        return _strip_none(self.type) is not self.type
+
+    @property
+    def is_list(self) -> bool:
+        return typing.get_origin(self.base) is tuple
+
+    @property
+    def item(self) -> Any:
+        return typing.get_args(self.base)[0] if self.is_list else self.base
+
+    @property
+    def choices(self) -> list[str] | None:
+        item = self.item
+        return [m.value for m in item] if isinstance(item, type) and issubclass(item, enum.Enum) else None
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+def _strip_none(tp: Any) -> Any:
+    if isinstance(tp, UnionType) or typing.get_origin(tp) is typing.Union:
+        args = [a for a in typing.get_args(tp) if a is not NoneType]
+        return args[0] if len(args) == 1 else tp
+    return tp
+
+
+# -- value checking ---------------------------------------------------------------------------------
+
+
+def _show(value: Any) -> str:
+    """The token at fault, never more than 40 characters of it."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def coerce(param: Param, value: Any, *, text: bool = False) -> Any:
+    """``value`` as ``param``'s type, range-checked; ``text``: it came from a command line (strings).
+
+    Raises :class:`ValueError` with the reason (the caller names the option and the source).
+    """
+    if param.option.none_word is not None and value == param.option.none_word:
+        value = None
+    if value is None:
+        if param.optional:
+            return None
+        raise ValueError("a value is required")
+    if param.is_list:
+        if isinstance(value, str):
+            value = [v for v in (s.strip() for s in value.replace(";", ",").split(",")) if v]
+            text = True
+        elif not isinstance(value, (list, tuple)):
+            value = [value]
+        return tuple(_scalar(param, param.item, v, text) for v in value)
+    return _scalar(param, param.base, value, text)
+
+
+def _scalar(param: Param, tp: Any, value: Any, text: bool) -> Any:
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        if isinstance(value, str) and value in tp._value2member_map_:
+            return tp(value)
+        close = difflib.get_close_matches(str(value), param.choices or [], n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"{_show(value)} is not one of {', '.join(param.choices or [])}{hint}")
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        if text and isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0"):
+            return value.lower() in ("true", "yes", "1")
+        raise ValueError(f"expected true or false, got {_show(value)}")
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise ValueError(f"expected a text value, got {_show(value)}")
+    if tp is int:
+        if text and isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise ValueError(f"expected a whole number, got {_show(value)}") from None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError(f"expected a whole number, got {_show(value)}")
+    elif tp is float:
+        if text and isinstance(value, str):
+            try:
+                value = float(value.strip())
+            except ValueError:
+                raise ValueError(f"expected a number, got {_show(value)}") from None
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ValueError(f"expected a number, got {_show(value)}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got {value}")
+    _check_range(param.option, value)
+    return value
+
+
+def _check_range(opt: Option, value: float) -> None:
+    bounds = [(opt.ge, ">=", value >= (opt.ge or 0)), (opt.gt, ">", value > (opt.gt or 0)),
+              (opt.le, "<=", value <= (opt.le or 0)), (opt.lt, "<", value < (opt.lt or 0))]
+    for bound, sign, ok in bounds:
+        if bound is not None and not ok:
+            raise ValueError(f"must be {sign} {bound:g}, got {value:g}")
+
+
+# -- specs ------------------------------------------------------------------------------------------
+
+
+class Spec:
+    """Mixin for a frozen dataclass of options, flat or in sections (dataclass fields of specs)."""
+
+    SECTIONS: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def params(cls) -> list[Param]:
+        """Every option, in declaration order (sections flattened)."""
+        out = []
+        for section in cls.SECTIONS or (None,):
+            klass = typing.get_type_hints(cls)[section] if section else cls
+            hints = typing.get_type_hints(klass)
+            for f in dataclasses.fields(klass):
+                out.append(Param(f.name, section, hints[f.name], f.default, f.metadata["option"]))
+        return out
+
+    @classmethod
+    def param(cls, name: str) -> Param:
+        return {p.name: p for p in cls.params()}[name]
+
+    @classmethod
+    def names(cls) -> frozenset[str]:
+        return frozenset(p.name for p in cls.params())
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any] | None = None, *, source: str = "options",
+                     text: bool = False, flags: bool = False, base: "Spec | None" = None):
+        """A checked spec from flat ``{name: value}`` ``options`` over ``base`` (or the defaults).
+
+        ``text``: values are command-line strings; ``flags``: name options as ``--flag`` in errors.
+        Keys may use ``-`` for ``_`` and the declared aliases. Unknown names, bad types and values
+        out of range raise :class:`OptionError` naming ``source`` and the option.
+        """
+        values = base.to_options() if base is not None else {}
+        params = {p.name: p for p in cls.params()}
+        aliases = {a: p.name for p in params.values() for a in p.option.aliases}
+        for raw_key, value in (options or {}).items():
+            key = str(raw_key).replace("-", "_")
+            key = aliases.get(key, key)
+            if key not in params:
+                close = difflib.get_close_matches(key, params, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise OptionError(f"{source}: unknown option {_show(str(raw_key))}; {hint}"
+                                  f"options: {', '.join(sorted(params))}")
+            try:
+                values[key] = coerce(params[key], value, text=text)
+            except ValueError as exc:
+                label = params[key].flag if flags else key
+                raise OptionError(f"{source}: {label}: {exc}") from None
+        spec = cls._build(values)
+        try:
+            spec.check()
+        except ValueError as exc:
+            raise OptionError(f"{source}: {exc}") from None
+        return spec
+
+    @classmethod
+    def _build(cls, values: dict[str, Any]):
+        if not cls.SECTIONS:
+            return cls(**values)
+        hints = typing.get_type_hints(cls)
+        parts = {}
+        for section in cls.SECTIONS:
+            klass = hints[section]
+            names = {f.name for f in dataclasses.fields(klass)}
+            parts[section] = klass(**{k: v for k, v in values.items() if k in names})
+        return cls(**parts)
+
+    def to_options(self) -> dict[str, Any]:
+        """Flat ``{name: value}`` (Enums as their string values, lists as tuples)."""
+        out = {}
+        for p in self.params():
+            holder = getattr(self, p.section) if p.section else self
+            out[p.name] = getattr(holder, p.name)
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """Flat ``{name: value}`` with JSON types only (lists, plain strings)."""
+        return {k: (list(v) if isinstance(v, tuple) else v.value if isinstance(v, enum.Enum) else v)
+                for k, v in self.to_options().items()}
+
+    def replace(self, **changes: Any):
+        """A checked copy with ``changes`` (flat names) applied."""
+        return type(self).from_options(changes, base=self)
+
+    def check(self) -> None:
+        """Rules between fields (ValueError with the reason); the types and ranges are already checked."""
+
+
+# -- geonet train -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    target: str = option("LITHOLOGY", "Column to predict.")
+    task: Task | None = option(None, "classify | regress.", show_default="inferred from the target")
+    features: tuple[str, ...] | None = option(
+        None, "Comma-separated input curves.", show_default="every canonical curve")
+    exclude: tuple[str, ...] = option((), "Comma-separated curves never used as inputs.")
+    val_wells: tuple[str, ...] | None = option(None, "Comma-separated validation wells (whole wells).")
+    val_fraction: float | None = option(
+        None, "Fraction of wells held out when --val-wells is not given.", gt=0, lt=1, show_default="0.2")
+    max_rows_per_well: int | None = option(
+        None, "Use at most this many evenly spaced labelled rows per well.", ge=1, show_default="no limit")
+    seed: int = option(0, "Random seed (well choice, weights, shuffling).", ge=0)
+
+
+@dataclass(frozen=True)
+class PreprocessSpec:
+    missing: Missing = option(Missing.impute, "Missing curves: impute (training median + indicator) | drop rows.")
+    scaler: Scaler = option(Scaler.zscore, "Scaling fitted on training wells only.")
+    log10: tuple[str, ...] | None = option(
+        None, "Curves to log10 ('auto': the resistivities present; '' for none).", show_default="auto",
+        none_word="auto")
+    context: int = option(0, "Depth context: ±k neighbouring samples within a well.", ge=0)
+    context_stride: int = option(1, "Samples between context offsets.", ge=1)
+    context_windows: tuple[int, ...] = option(
+        (), "Rolling-mean windows in samples within a well, e.g. 7,33,131.", ge=2)
+    context_window_std: bool = option(False, "Also the rolling standard deviation over those windows.")
+    context_window_grad: bool = option(False, "Also the mean below minus the mean above each depth, per window.")
+    well_norm: tuple[str, ...] = option((), "Curves normalised well by well to the training wells' percentiles, e.g. GR.")
+    well_norm_percentiles: tuple[float, ...] = option(
+        (5.0, 95.0), "Low and high percentiles of --well-norm.", ge=0, le=100)
+    clip: float | None = option(None, "Limit scaled inputs to ±CLIP standard units.", gt=0, show_default="no clipping")
+    missing_augment: int = option(
+        0, "Extra copies of each training well with whole curves removed (impute only).", ge=0)
+    missing_augment_rate: float = option(0.5, "Chance that a curve is removed from a copy.", gt=0, le=1)
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    hidden: tuple[int, ...] = option((64, 64), "Hidden layer widths, e.g. 64,64.", ge=1, show_default="64,64")
+    activation: Activation = option(Activation.relu, "Hidden-layer activation.")
+    dtype: DType = option(DType.float32, "Floating-point type of the network.")
+
+
+@dataclass(frozen=True)
+class OptimisationSpec:
+    optimizer: Optimizer = option(Optimizer.adam, "Gradient-descent method.")
+    lr: float = option(1e-3, "Learning rate.", gt=0)
+    schedule: Schedule = option(Schedule.constant, "Learning-rate schedule.")
+    batch_size: int = option(256, "Mini-batch size.", ge=1)
+    epochs: int = option(20, "Maximum number of epochs.", ge=1)
+    l2: float = option(0.0, "L2 weight decay.", ge=0)
+    class_weight: ClassWeight = option(
+        ClassWeight.sqrt, "Class weights: none | balanced | sqrt (square root of balanced) | penalty (FORCE matrix).")
+    patience: int | None = option(
+        5, "Early-stopping patience in epochs of validation loss (0: never stop early).", ge=0)
+    restore_best: bool = option(True, "Keep the best validation epoch's weights, or the last epoch's.",
+                                flag="--restore-best/--keep-last")
+
+
+@dataclass(frozen=True)
+class EnsembleSpec:
+    ensemble: int = option(1, "Networks trained with seeds seed, seed+1, ...; probabilities averaged.", ge=1)
+    bag_wells: float = option(
+        0.0, "Each ensemble member trains on this random fraction of the training wells (0 = all).", ge=0, le=1)
+    decision: Decision = option(Decision.argmax, "argmax | min_penalty (least expected FORCE penalty).")
+
+
+@dataclass(frozen=True)
+class TrainSpec(Spec):
+    """Every option of ``geonet train`` (and of pipeline ``train`` and ``sweep`` steps)."""
+
+    SECTIONS: ClassVar[tuple[str, ...]] = ("data", "preprocess", "network", "optimisation", "ensemble")
+
+    data: DataSpec = field(default_factory=DataSpec)
+    preprocess: PreprocessSpec = field(default_factory=PreprocessSpec)
+    network: NetworkSpec = field(default_factory=NetworkSpec)
+    optimisation: OptimisationSpec = field(default_factory=OptimisationSpec)
+    ensemble: EnsembleSpec = field(default_factory=EnsembleSpec)
+
+    def check(self) -> None:
+        d, p = self.data, self.preprocess
+        if d.target in NOT_TARGETS:
+            raise ValueError(f"target: {d.target!r} is a table's index column, not something to predict")
+        if d.features is not None and not d.features:
+            raise ValueError("features: give at least one curve (or leave it out for every curve)")
+        if d.features and d.target in d.features:
+            raise ValueError(f"features: the target {d.target!r} cannot also be a feature")
+        if not self.network.hidden:
+            raise ValueError("hidden: give at least one layer width, e.g. 64,64")
+        if p.missing_augment and p.missing != Missing.impute:
+            raise ValueError("missing_augment needs --missing impute")
+        if len(set(p.context_windows)) != len(p.context_windows):
+            raise ValueError(f"context_windows: windows must be distinct, got {list(p.context_windows)}")
+        low_high = p.well_norm_percentiles
+        if len(low_high) != 2 or not low_high[0] < low_high[1]:
+            raise ValueError(f"well_norm_percentiles: two increasing values in [0, 100], got {list(low_high)}")
+        unknown = sorted(set(p.well_norm) - set(d.features)) if d.features else []
+        if unknown:
+            raise ValueError(f"well_norm: curves {unknown} are not among the features")
+
+
+# -- geonet ingest ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestSpec(Spec):
+    """The options of ``geonet ingest`` and of pipeline ``ingest`` steps (inputs and out aside)."""
+
+    format: TableFormat = option(TableFormat.parquet, "Table format (csv writes provenance to <out>.meta.json).",
+                                 aliases=("fmt",))
+    step_m: float | None = option(
+        None, "Resample wells to this depth step in metres (linear; nearest for labels; no filling across gaps).",
+        gt=0, aliases=("step",), flag="--step-m --step", show_default="no resampling")
+    labels: str | None = option(
+        None, "CSV of labels: well,top,base,label intervals or well,depth,label points (metres).",
+        path="maybe_path")
+    aliases: str | None = option(None, "TOML file extending/overriding the mnemonic alias table.", path="maybe_path")
+    strict: bool = option(False, "Stop at the first bad file (exit 1) instead of skipping it.")
+    jobs: int | None = option(None, "Read files in N parallel processes.", ge=1, show_default="every core when there are several files")
+    well_col: str | None = option(None, "Tables: the column naming the well (default: found by name: WELL, Well Name, UWI ...).")
+    depth_col: str | None = option(None, "Tables: the depth column (default: found by name: DEPTH, DEPT, MD, Depth [m] ...).")
+    depth_unit: str | None = option(None, "Tables: the depth column's unit (m, ft ...), if its name or metadata does not say.")
+    duplicates: DuplicateDepths = option(DuplicateDepths.first, "Rows repeating a depth with other values: first (keep the first) or mean (average them).")
+    max_line_chars: int = option(16_384, "Refuse LAS files with a header line longer than this.", ge=1)
+    max_token_chars: int = option(256, "Refuse LAS files with a data value longer than this.", ge=1)
+    max_header_mb: float = option(4.0, "Refuse LAS files whose header is larger than this (MB).", gt=0)
+    max_file_mb: float = option(2000.0, "Refuse LAS files larger than this (MB); bounds memory per file.", gt=0)
+
+
+def read_spec_file(spec: type[Spec], path, *, section: str):
+    """A spec from a TOML file: its options flat, or under ``[section]``; errors name the file."""
+    import tomllib
+    from pathlib import Path
+
+    from geonet.errors import ConfigError
+
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("config file not found", path=path) from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        where = f" ({exc})" if isinstance(exc, tomllib.TOMLDecodeError) else ""
+        raise OptionError(f"not a TOML file{where}", path=path) from None
+    table = data.get(section, data)
+    if not isinstance(table, dict):
+        raise OptionError(f"[{section}] must be a table of options", path=path)
+    return spec.from_options(table, source=str(path))
