@@ -164,13 +164,9 @@ def ingest(
 
 
 def _preload(files: list[Path]) -> None:
-    """Import what the inputs need before workers fork, so they inherit it instead of each importing it."""
+    """Import pandas before workers fork, so they inherit it instead of each importing it (lasio is
+    imported only by a file whose header needs it: LAS 1.2, 3.0, wrapped or unusual)."""
     import pandas  # noqa: F401
-
-    if any(input_kind(p) == "las" for p in files):
-        from geonet.io.las import preload
-
-        preload()
 
 
 def _skip(report: IngestReport, path: Path, failure: Failure, strict: bool) -> None:

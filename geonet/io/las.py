@@ -20,6 +20,7 @@ import numpy as np
 from geonet.errors import LASError
 from geonet.paths import sha256_bytes
 from geonet.io.las_data import Block, parse_fast, parse_tolerant
+from geonet.io.las_header import quick_header
 from geonet.io.las_limits import DEFAULT_LIMITS, LasLimits, check_file_size, check_header, check_tokens
 
 _DATA = r"^[ \t]*~(?:A|LOG_DATA)[^\n]*(?:\n|$)"
@@ -112,14 +113,6 @@ def _check_looks_like_las(text: str, path: Path) -> None:
             return
         raise LASError(f"not a LAS file: the first line starts with {s.split()[0][:20]!r}, expected a ~Version section", path=path)
     raise LASError("not a LAS file: no ~ sections (blank or comments only)", path=path)
-
-
-def preload() -> None:
-    """Import lasio and pandas now (e.g. before worker processes fork, so they inherit them)."""
-    import lasio  # noqa: F401
-    import pandas  # noqa: F401
-
-    _quiet_lasio()
 
 
 def _quiet_lasio():
@@ -262,19 +255,23 @@ def read_las(path: str | Path, raw: bytes | None = None, *, sha256: str | None =
     if not raw or raw.isspace():
         raise LASError("empty file", path=path)
     header, block, enc, a_line, a_text = _split(raw, path, limits)
-    try:
-        las = _lasio_read(header + _text(a_text, enc), path)  # an empty data section: header only
-    except LASError:  # lasio may need the data to make sense of the header: read it all (bounded)
-        check_tokens(block, a_line + 1, path, limits)
-        base = dict(path=path, sha256=sha256 or sha256_bytes(raw), encoding=enc, curves=[])
-        return _read_with_lasio(raw.decode(enc), base, path)
-    head = _header_fields(las, header)
+    head = quick_header(header)
+    if head is None:
+        try:
+            las = _lasio_read(header + _text(a_text, enc), path)  # an empty data section: header only
+        except LASError:  # lasio may need the data to make sense of the header: read it all (bounded)
+            check_tokens(block, a_line + 1, path, limits)
+            base = dict(path=path, sha256=sha256 or sha256_bytes(raw), encoding=enc, curves=[])
+            return _read_with_lasio(raw.decode(enc), base, path)
+        head = {**_header_fields(las, header), **dict(zip(("delimiter", "comma_decimal"), _layout(las)))}
+    else:
+        head["curves"] = [LasCurve(*c) for c in head["curves"]]
+    delimiter, comma = head.pop("delimiter"), head.pop("comma_decimal")
     base = dict(path=path, sha256=sha256 or sha256_bytes(raw), encoding=enc, **head)
     if head["wrap"]:
         check_tokens(block, a_line + 1, path, limits)
         return _read_with_lasio(raw.decode(enc), base, path)
     block = _cut_at_next_section(block)
-    delimiter, comma = _layout(las)
     n = len(head["curves"]) or None
     data = parse_fast(block, n) if delimiter is None and not comma else None
     if data is not None:
