@@ -25,6 +25,11 @@ def sha256_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of bytes already in memory (e.g. a file just read whole)."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def is_uri(value: str) -> bool:
     """``runs:/…``, ``models:/…``, ``sqlite:///…``, ``file:///…``, ``s3://…``, ``http://…`` are URIs.
 

@@ -49,6 +49,7 @@ Decision = _choices("Decision", ["argmax", "min_penalty"])
 Missing = _choices("Missing", ["impute", "drop"])
 Scaler = _choices("Scaler", ["zscore", "robust"])
 TableFormat = _choices("TableFormat", ["parquet", "csv"])
+DuplicateDepths = _choices("DuplicateDepths", ["first", "mean"])
 
 #: columns of a feature table that can never be a training target
 NOT_TARGETS = ("WELL", "DEPTH_M")
@@ -421,14 +422,20 @@ class IngestSpec(Spec):
         path="maybe_path")
     aliases: str | None = option(None, "TOML file extending/overriding the mnemonic alias table.", path="maybe_path")
     strict: bool = option(False, "Stop at the first bad file (exit 1) instead of skipping it.")
-    jobs: int = option(1, "Read files in N parallel processes.", ge=1, flag="--jobs -j")
+    jobs: int | None = option(None, "Read files in N parallel processes.", ge=1, show_default="every core when there are several files")
+    well_col: str | None = option(None, "Tables: the column naming the well (default: found by name: WELL, Well Name, UWI ...).")
+    depth_col: str | None = option(None, "Tables: the depth column (default: found by name: DEPTH, DEPT, MD, Depth [m] ...).")
+    depth_unit: str | None = option(None, "Tables: the depth column's unit (m, ft ...), if its name or metadata does not say.")
+    duplicates: DuplicateDepths = option(DuplicateDepths.first, "Rows repeating a depth with other values: first (keep the first) or mean (average them).")
+    max_line_chars: int = option(16_384, "Refuse LAS files with a header line longer than this.", ge=1)
+    max_token_chars: int = option(256, "Refuse LAS files with a data value longer than this.", ge=1)
+    max_header_mb: float = option(4.0, "Refuse LAS files whose header is larger than this (MB).", gt=0)
+    max_file_mb: float = option(2000.0, "Refuse LAS files larger than this (MB); bounds memory per file.", gt=0)
 
     def ingest_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of :func:`geonet.features.ingest.ingest` (beside inputs, out, progress):
-        every option under its own name, except ``format``, which ``ingest`` calls ``fmt``."""
-        kwargs = self.to_json()
-        kwargs["fmt"] = kwargs.pop("format")
-        return kwargs
+        every option under its own name."""
+        return self.to_json()
 
 
 def read_spec_file(spec: type[Spec], path: str | Path, *, section: str):

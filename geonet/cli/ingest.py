@@ -24,8 +24,9 @@ def ingest_command(
 ) -> None:
     """Ingest well logs (LAS 1.2/2.0/3.0, CSV/Parquet tables) or one grid into a feature table.
 
-    Columns: WELL, DEPTH_M, canonical curve names, LITHOLOGY. Bad files are skipped and named on
-    stderr (exit code 3); --strict stops at the first one. Grids cannot be mixed with wells.
+    Columns: WELL, DEPTH_M, canonical curve names in canonical units, LITHOLOGY. Repairs (rows
+    sorted, duplicates dropped, units converted ...) are listed as warnings. Bad files are skipped
+    and named on stderr (exit code 3); --strict stops at the first one. Grids cannot be mixed with wells.
     """
     from geonet.features.ingest import ingest
 

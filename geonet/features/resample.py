@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from geonet.errors import ConfigError, InputError
 from geonet.features.labels import LABEL_COLUMNS
+
+#: a resampled well may have at most this many rows more than ten times its own
+MAX_EXTRA_ROWS = 2_000_000
 
 
 def regular_depths(depth_m: np.ndarray, step_m: float) -> np.ndarray:
@@ -44,18 +48,28 @@ def resample_well(df, step_m: float):
     """Return a new frame of one well on regular depths; columns and order unchanged."""
     import pandas as pd
 
-    if step_m <= 0:
-        from geonet.errors import ConfigError
-
-        raise ConfigError(f"--step must be positive, got {step_m}")
+    if not (np.isfinite(step_m) and step_m > 0):
+        raise ConfigError(f"--step-m must be a positive number of metres, got {step_m}")
     df = df.sort_values("DEPTH_M", kind="stable")
     x = df["DEPTH_M"].to_numpy(dtype=np.float64)
+    if not np.isfinite(x).all():
+        raise InputError(f"well {df['WELL'].iloc[0]}: depths must be finite to resample")
+    n = (x.max() - x.min()) / step_m if x.size else 0.0
+    if n > 10 * x.size + MAX_EXTRA_ROWS:
+        raise InputError(f"well {df['WELL'].iloc[0]}: a step of {step_m:g} m over {x.min():g}–{x.max():g} m "
+                         f"would make {n:.3g} rows (over 10 × the well's {x.size} rows + {MAX_EXTRA_ROWS:,})")
     xt = regular_depths(x, step_m)
     spacing = float(np.median(np.diff(x))) if x.size > 1 else step_m
     max_gap = max(step_m, 1.5 * spacing) * (1 + 1e-9)
     cols = {"WELL": np.full(xt.size, df["WELL"].iloc[0], dtype=object), "DEPTH_M": xt}
     for c in df.columns:
         if c in cols:
+            continue
+        if isinstance(df[c].dtype, pd.CategoricalDtype):  # text: nearest sample, through the codes
+            codes = df[c].cat.codes.to_numpy().astype(np.float64)
+            codes[codes < 0] = np.nan
+            picked = _resample_curve(x, codes, xt, max_gap, nearest=True)
+            cols[c] = pd.Categorical.from_codes(np.where(np.isnan(picked), -1, picked).astype(int), df[c].cat.categories)
             continue
         y = df[c].to_numpy(dtype=np.float64)
         cols[c] = _resample_curve(x, y, xt, max_gap, nearest=c in LABEL_COLUMNS)

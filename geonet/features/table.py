@@ -42,9 +42,20 @@ def write_feature_table(df, out: str | Path, meta: dict, fmt: str = "parquet") -
 
 
 def read_feature_table(path: str | Path):
-    """Read a feature table; its metadata dict is in ``df.attrs["geonet"]`` (empty dict if none)."""
+    """Read a feature table; its metadata dict is in ``df.attrs["geonet"]`` (empty dict if none).
+
+    Canonical curves not in their canonical unit (per the metadata's ``units``, or by the range check
+    when it has none) are converted as ``ingest`` converts them, so ``evaluate`` and ``train`` see
+    the same units whatever made the table; each conversion is listed in ``attrs["geonet"]["notes"]``.
+    """
+    from geonet.features.reconcile import to_canonical_units
     from geonet.io.tables import read_table
 
     df, meta = read_table(path)
-    df.attrs["geonet"] = meta or {}
+    meta = dict(meta or {})
+    units, notes = to_canonical_units(df, {c: u for c, u in (meta.get("units") or {}).items() if c in df.columns})
+    if notes:
+        meta["units"] = {**(meta.get("units") or {}), **units}
+        meta["notes"] = [*meta.get("notes", []), *notes]
+    df.attrs["geonet"] = meta
     return df

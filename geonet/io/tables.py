@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 from geonet.errors import InputError
@@ -24,7 +25,7 @@ def read_table(path: str | Path):
         if kind == "csv":
             if path.stat().st_size == 0:
                 raise InputError("empty file", path=path)
-            df = pd.read_csv(path)
+            df = _read_csv(path)
             meta = read_sidecar(path)
         else:
             import pyarrow.parquet as pq
@@ -36,8 +37,22 @@ def read_table(path: str | Path):
     except InputError:
         raise
     except Exception as exc:  # pandas/pyarrow raise many types on broken files
-        raise InputError(f"cannot read the {kind} table ({type(exc).__name__}: {str(exc)[:200]})", path=path) from exc
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise InputError(f"cannot read the {kind} table ({type(exc).__name__}: {first})", path=path) from exc
     return df, meta
+
+
+def _read_csv(path: Path):
+    """pandas' C parser; rows with more fields than the header are cut to the header (python engine)."""
+    import pandas as pd
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return pd.read_csv(path, index_col=False)
+        except pd.errors.ParserError:
+            n = len(pd.read_csv(path, nrows=0).columns)
+            return pd.read_csv(path, index_col=False, engine="python", on_bad_lines=lambda fields: fields[:n])
 
 
 def read_sidecar(path: str | Path) -> dict | None:

@@ -89,14 +89,14 @@ def test_parquet_metadata_has_units_and_sha256(tmp_path):
 
 
 def test_csv_output_with_sidecar(tmp_path):
-    r = ingest([FIXTURES / "las20.las"], tmp_path / "f.csv", fmt="csv")
+    r = ingest([FIXTURES / "las20.las"], tmp_path / "f.csv", format="csv")
     meta = json.loads((tmp_path / "f.csv.meta.json").read_text())
     assert meta["units"]["GR"] == "gAPI"
     assert read_feature_table(r.out_path).attrs["geonet"] == meta
 
 
 def test_batch_with_broken_files_is_partial(tmp_path):
-    bad = ["empty.las", "not_las.las", "wrong_columns.las"]
+    bad = ["empty.las", "not_las.las", "no_data.las"]
     r = ingest([FIXTURES / "las20.las", *(FIXTURES / b for b in bad), FIXTURES / "aliases.las"], tmp_path / "f.parquet")
     assert r.wells == ["W-20", "ALIAS-1"] and r.rows == 10
     assert [p.split("/")[-1] for p, _ in r.skipped] == bad
