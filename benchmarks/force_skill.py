@@ -15,8 +15,9 @@ petrophysics, and the competition's solutions used it. X_LOC/Y_LOC/Z_LOC/DEPTH_M
 too few wells. Round 4's CV also took PEF, SP and DRHO out of the chosen net's inputs (CORE); the peers
 are then scored on both curve sets.
 
-Model selection (``--cv``): 4 folds over the 16 training wells (FOLDS); every candidate in
-CANDIDATES trains one network per fold with no early stopping; the best mean CV penalty is CHOSEN
+Model selection (``--cv``): 4 folds over the 16 training wells (FOLDS), run by ``geonet cv``'s own
+loop (geonet.train.cv.cross_validate with these folds as its plan); every candidate in
+CANDIDATES trains one network per fold with no early stopping (scored under its own decision rule); the best mean CV penalty is CHOSEN
 and the validation wells are then scored once by the default mode against scikit-learn's
 HistGradientBoosting and MLPClassifier on the same rows and curves. Scores: accuracy, macro-F1 and
 the FORCE penalty score −mean(A[true, pred]) (0 is perfect). The rounds of CV, what each changed
@@ -63,7 +64,9 @@ FOLDS = [  # leave-wells-out CV over the training wells (each row: the held-out 
 #: options shared by every geonet candidate
 BASE = dict(target="LITHOLOGY", features=FEATURES, hidden=[64, 64], activation="relu", optimizer="adam",
             lr=1e-3, batch_size=256, epochs=20, patience=None, class_weight="sqrt", context=4,
-            context_stride=4, seed=0)
+            context_stride=4, seed=0,
+            # as before the defaults changed (issue 10): no windows, one network, no bagging, last epoch
+            context_windows=[], context_window_std=False, ensemble=1, bag_wells=0.0, restore_best=False)
 
 #: round 1 (the table above, first block): each a change to BASE
 ROUND1 = {
@@ -204,23 +207,23 @@ def fmt(row: dict) -> str:
 
 
 def run_cv(df, names: list[str] | None, peers: tuple[str, ...] = ("hgb",)) -> None:
+    """Each candidate through ``geonet cv``'s loop (geonet.train.cv.cross_validate) over the fixed FOLDS."""
+    from geonet.train.cv import Fold, cross_validate
+
     names = names or list(CANDIDATES)
+    plan = [Fold(i, [w for w in TRAIN_WELLS if w not in held], list(held)) for i, held in enumerate(FOLDS)]
+    train16 = df[df["WELL"].isin(TRAIN_WELLS)]
     print(f"leave-wells-out CV: {len(FOLDS)} folds over {len(TRAIN_WELLS)} training wells; "
           "mean over folds (accuracy, macro-F1, penalty)")
     print(f"{'candidate':34s} {'rule':12s} {'acc':>8s} {'mF1':>8s} {'penalty':>8s}   per-fold penalty")
     for name in names:
         t0 = time.perf_counter()
-        per_rule = {"argmax": [], "min_penalty": []}
-        for held in FOLDS:
-            train = [w for w in TRAIN_WELLS if w not in held]
-            proba, y, classes, _ = geonet_fit(df, train, held, {**BASE, **CANDIDATES[name]})
-            for rule in per_rule:
-                per_rule[rule].append(scores(y, decide(proba, classes, rule)))
-        for rule, rows in per_rule.items():
-            mean = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
-            folds = " ".join(f"{r['penalty']:.3f}" for r in rows)
-            print(f"{name:34s} {rule:12s} {fmt(mean)}   {folds}", flush=True)
-        print(f"{'':34s} ({time.perf_counter() - t0:.0f} s)", flush=True)
+        spec = TrainSpec.from_options({**BASE, **CANDIDATES[name]})
+        result = cross_validate(train16, spec, plan=plan, source="force2020")
+        mean = {k: v["mean"] for k, v in result.summary().items()}
+        folds = " ".join(f"{f.metrics['penalty']:.3f}" for f in result.folds)
+        print(f"{name:34s} {spec.ensemble.decision.value:12s} {fmt(mean)}   {folds}  "
+              f"({time.perf_counter() - t0:.0f} s)", flush=True)
     if "hgb" in peers:
         _cv_peer(df)
     if "mlp" in peers:

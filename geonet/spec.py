@@ -50,6 +50,7 @@ Missing = _choices("Missing", ["impute", "drop"])
 Scaler = _choices("Scaler", ["zscore", "robust"])
 TableFormat = _choices("TableFormat", ["parquet", "csv"])
 DuplicateDepths = _choices("DuplicateDepths", ["first", "mean"])
+MonitorName = _choices("MonitorName", ["auto", "macro_f1", "accuracy", "penalty", "rmse", "mae", "r2", "loss"])
 
 #: columns of a feature table that can never be a training target
 NOT_TARGETS = ("WELL", "DEPTH_M")
@@ -308,11 +309,15 @@ class DataSpec:
     target: str = option("LITHOLOGY", "Column to predict.")
     task: Task | None = option(None, "classify | regress.", show_default="inferred from the target")
     features: tuple[str, ...] | None = option(
-        None, "Comma-separated input curves.", show_default="every canonical curve")
+        None, "Comma-separated input curves; +NAME adds to the default choice (e.g. +DEPTH_M).",
+        show_default="the logs present in enough training wells (--min-curve-wells)")
     exclude: tuple[str, ...] = option((), "Comma-separated curves never used as inputs.")
+    min_curve_wells: float = option(
+        0.75, "Default inputs: log curves with values in at least this share of the training wells "
+        "(a well has a curve when half its labelled rows have values).", gt=0, le=1)
     val_wells: tuple[str, ...] | None = option(None, "Comma-separated validation wells (whole wells).")
     val_fraction: float | None = option(
-        None, "Fraction of wells held out when --val-wells is not given.", gt=0, lt=1, show_default="0.2")
+        None, "Fraction of wells held out when --val-wells is not given (0: none).", ge=0, lt=1, show_default="0.2")
     max_rows_per_well: int | None = option(
         None, "Use at most this many evenly spaced labelled rows per well.", ge=1, show_default="no limit")
     seed: int = option(0, "Random seed (well choice, weights, shuffling).", ge=0)
@@ -325,11 +330,12 @@ class PreprocessSpec:
     log10: tuple[str, ...] | None = option(
         None, "Curves to log10 ('auto': the resistivities present; '' for none).", show_default="auto",
         none_word="auto")
-    context: int = option(0, "Depth context: ±k neighbouring samples within a well.", ge=0)
-    context_stride: int = option(1, "Samples between context offsets.", ge=1)
-    context_windows: tuple[int, ...] = option(
-        (), "Rolling-mean windows in samples within a well, e.g. 7,33,131.", ge=2)
-    context_window_std: bool = option(False, "Also the rolling standard deviation over those windows.")
+    context: int = option(4, "Depth context: ±k neighbouring samples within a well.", ge=0)
+    context_stride: int = option(4, "Samples between context offsets.", ge=1)
+    context_windows: tuple[int, ...] | None = option(
+        None, "Rolling-mean windows in samples within a well, e.g. 7,33,131 ('' for none).", ge=2,
+        none_word="auto", show_default="auto: about 1,5,20,60 m at the wells' depth step")
+    context_window_std: bool = option(True, "Also the rolling standard deviation over those windows.")
     context_window_grad: bool = option(False, "Also the mean below minus the mean above each depth, per window.")
     well_norm: tuple[str, ...] = option((), "Curves normalised well by well to the training wells' percentiles, e.g. GR.")
     well_norm_percentiles: tuple[float, ...] = option(
@@ -353,21 +359,28 @@ class OptimisationSpec:
     lr: float = option(1e-3, "Learning rate.", gt=0)
     schedule: Schedule = option(Schedule.constant, "Learning-rate schedule.")
     batch_size: int = option(256, "Mini-batch size.", ge=1)
-    epochs: int = option(20, "Maximum number of epochs.", ge=1)
+    epochs: int = option(10, "Maximum number of epochs.", ge=1)
     l2: float = option(0.0, "L2 weight decay.", ge=0)
     class_weight: ClassWeight = option(
-        ClassWeight.sqrt, "Class weights: none | balanced | sqrt (square root of balanced) | penalty (FORCE matrix).")
+        ClassWeight.none, "Class weights: none | balanced | sqrt (square root of balanced) | penalty (FORCE matrix).")
     patience: int | None = option(
-        5, "Early-stopping patience in epochs of validation loss (0: never stop early).", ge=0)
-    restore_best: bool = option(True, "Keep the best validation epoch's weights, or the last epoch's.",
+        3, "Early-stopping patience in epochs without improvement of the monitored score (0: never stop early).",
+        ge=0)
+    restore_best: bool = option(True, "Keep the weights of the best epoch by the monitored score, or the last epoch's.",
                                 flag="--restore-best/--keep-last")
+    monitor: MonitorName = option(
+        MonitorName.auto, "Score that stops training and picks the epoch (loss breaks ties); auto: macro_f1, "
+        "or the FORCE penalty when the labels are FORCE codes; rmse for regression.")
 
 
 @dataclass(frozen=True)
 class EnsembleSpec:
-    ensemble: int = option(1, "Networks trained with seeds seed, seed+1, ...; probabilities averaged.", ge=1)
-    bag_wells: float = option(
-        0.0, "Each ensemble member trains on this random fraction of the training wells (0 = all).", ge=0, le=1)
+    ensemble: int | None = option(
+        None, "Networks trained with seeds seed, seed+1, ...; probabilities averaged.", ge=1, none_word="auto",
+        show_default="auto: sized to the data, 5–40 (geonet.train.recipe)")
+    bag_wells: float | None = option(
+        None, "Each ensemble member trains on this random fraction of the training wells (0 = all).", ge=0, le=1,
+        none_word="auto", show_default="auto: 0.6 with at least 5 training wells, else 0")
     decision: Decision = option(Decision.argmax, "argmax | min_penalty (least expected FORCE penalty).")
 
 
@@ -395,12 +408,13 @@ class TrainSpec(Spec):
             raise ValueError("hidden: give at least one layer width, e.g. 64,64")
         if p.missing_augment and p.missing != Missing.impute:
             raise ValueError("missing_augment needs --missing impute")
-        if len(set(p.context_windows)) != len(p.context_windows):
+        if p.context_windows and len(set(p.context_windows)) != len(p.context_windows):
             raise ValueError(f"context_windows: windows must be distinct, got {list(p.context_windows)}")
         low_high = p.well_norm_percentiles
         if len(low_high) != 2 or not low_high[0] < low_high[1]:
             raise ValueError(f"well_norm_percentiles: two increasing values in [0, 100], got {list(low_high)}")
-        unknown = sorted(set(p.well_norm) - set(d.features)) if d.features else []
+        explicit = [f for f in d.features or () if not f.startswith("+")]
+        unknown = sorted(set(p.well_norm) - set(explicit)) if explicit else []
         if unknown:
             raise ValueError(f"well_norm: curves {unknown} are not among the features")
 

@@ -60,7 +60,8 @@ def captured(monkeypatch):
 
     def fake_train(table, spec, **kwargs):
         seen["spec"] = spec
-        return SimpleNamespace(train_wells=["A"], val_wells=[], metrics={}, run_id="r", model_uri="runs:/r/model")
+        return SimpleNamespace(train_wells=["A"], val_wells=[], metrics={}, run_id="r", model_uri="runs:/r/model",
+                               features=["GR"], left_out={}, notes=[])
 
     monkeypatch.setattr(workflows, "train", fake_train)
     return seen

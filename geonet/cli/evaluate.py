@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from geonet.cli._common import handle_errors, print_metrics
+from geonet.cli._common import echo_err, handle_errors, print_metrics
 
 
 @handle_errors
@@ -24,6 +24,8 @@ def evaluate_command(
 
     result = evaluate(model, table, tracking_uri=tracking_uri, experiment=experiment)
     summary = result.summary
+    for note in summary.get("notes", []):
+        echo_err(f"note: {note}")
     report = summary.get("report")
     if report:
         from rich.console import Console

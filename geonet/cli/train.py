@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from geonet.cli._common import handle_errors, print_metrics
+from geonet.cli._common import echo_err, handle_errors, print_metrics
 from geonet.cli._spec import spec_command
 from geonet.spec import TrainSpec
 
@@ -42,6 +42,11 @@ def train_command(
     spec = train_spec(config, options)
     result = train(table, spec, tracking_uri=tracking_uri, experiment=experiment,
                    run_name=run_name, progress=progress)
+    typer.echo(f"inputs: {', '.join(result.features)}")
+    for name, reason in result.left_out.items():
+        typer.echo(f"  left out {name}: {reason}")
+    for note in result.notes:
+        echo_err(f"note: {note}")
     typer.echo(f"train wells: {', '.join(result.train_wells)}")
     typer.echo(f"validation wells: {', '.join(result.val_wells) or 'none'}")
     print_metrics(result.metrics, title="training summary")

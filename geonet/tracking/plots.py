@@ -204,3 +204,26 @@ def prediction_track_plot(depth_m, curves: Mapping[str, np.ndarray], true, pred,
     axes[0].set_ylabel("depth (m)")
     axes[0].set_ylim(depth_m.max(), depth_m.min())
     return fig
+
+
+def cv_well_scores(rows: Sequence[Mapping], metric: str, *, better: str = "max") -> Figure:
+    """Cross-validation score of each held-out well (one bar each, coloured by fold), best on top.
+
+    ``rows``: per-well dicts with ``well``, ``fold`` and ``metric``; ``better``: "max" or "min".
+    """
+    rows = [r for r in rows if metric in r]
+    rows.sort(key=lambda r: r[metric], reverse=(better == "max"))
+    fig = _new_figure(figsize=(6, 1.2 + 0.28 * max(1, len(rows))))
+    ax = fig.add_subplot()
+    folds = sorted({int(r["fold"]) for r in rows})
+    colours = {f: f"C{i % 10}" for i, f in enumerate(folds)}
+    y = np.arange(len(rows))[::-1]
+    ax.barh(y, [r[metric] for r in rows], color=[colours[int(r["fold"])] for r in rows])
+    ax.set_yticks(y, [str(r["well"]) for r in rows])
+    ax.set_xlabel(f"{metric} on the held-out well")
+    for f in folds:
+        ax.bar(0, 0, color=colours[f], label=f"fold {f}")
+    if folds:
+        ax.legend(loc="best", fontsize="small")
+    ax.grid(True, axis="x", alpha=0.3)
+    return fig

@@ -16,15 +16,15 @@ import numpy as np
 import pandas as pd
 
 from geonet.errors import InputError, OptionError
+from geonet.features.inputs import InputChoice, select_inputs
 from geonet.nn import EpochEnd, Network, balanced_class_weights, fit, make_optimizer, make_schedule
-from geonet.spec import ClassWeight, Decision, TrainSpec
-from geonet.train.decision import class_penalty_matrix, penalty_class_weights
+from geonet.spec import ClassWeight, Decision, Missing, TrainSpec
+from geonet.train.decision import class_penalty_matrix, min_penalty_decisions, penalty_class_weights
 from geonet.train.model import GeonetModel
+from geonet.train.monitor import Monitor, ScoreStopper, choose_monitor
 from geonet.train.preprocess import DEPTH, WELL, Preprocessor
+from geonet.train.recipe import resolve_ensemble, resolve_windows
 from geonet.train.split import WellSplit, split_wells
-
-#: columns of a feature table that are never model inputs by default
-NON_FEATURES = {WELL, DEPTH, "LITHOLOGY", "LITHOLOGY_CONFIDENCE", "X_LOC", "Y_LOC", "Z_LOC", "DEPTH_MD"}
 #: fewer labelled rows than this cannot make a training and a validation set
 MIN_LABELLED_ROWS = 10
 
@@ -99,6 +99,9 @@ class Prepared:
     train: Dataset
     val: Dataset | None  # None without validation wells (or no usable validation row)
     counts: dict[str, int] = field(default_factory=dict)
+    spec: TrainSpec | None = None  # the spec with every "auto" made concrete (windows, bagging, ensemble)
+    inputs: InputChoice | None = None  # the default-input choice and what it left out (None: --features given)
+    monitor: Monitor | None = None  # the score that stops training and chooses the epoch
 
 
 @dataclass
@@ -116,23 +119,32 @@ def infer_task(y: pd.Series) -> str:
     return "regress"
 
 
-def default_features(df: pd.DataFrame, target: str, exclude: Sequence[str] = ()) -> list[str]:
-    skip = NON_FEATURES | {target} | set(exclude)
-    return [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])
-            and not c.endswith("_PRED") and not c.startswith("PROB_")]
+def choose_features(df: pd.DataFrame, spec: TrainSpec, train_wells: Sequence[str],
+                    source: str = "table") -> tuple[list[str], InputChoice | None]:
+    """Input curves: ``features`` as given, or the default rule (:func:`select_inputs`) over the
+    training wells, plus any ``+NAME`` entries of ``features``."""
+    d = spec.data
+    given = list(d.features or ())
+    explicit = [f for f in given if not f.startswith("+")]
+    added = [f[1:] for f in given if f.startswith("+")]
+    if explicit:
+        return list(dict.fromkeys(explicit + added)), None
+    choice = select_inputs(df, d.target, train_wells=train_wells, min_curve_wells=d.min_curve_wells,
+                           exclude=d.exclude, add=added)
+    if not choice.chosen:
+        raise InputError(f"{source}: no input curves left; {'; '.join(choice.lines())}")
+    return choice.chosen, choice
 
 
 def prepare(df: pd.DataFrame, spec: TrainSpec, *, source: str = "table") -> Prepared:
-    """Select labelled rows, split wells, fit the preprocessing and the target encoder on training wells.
+    """Select labelled rows, split wells, choose the inputs, fit the preprocessing and the target
+    encoder on training wells; resolve the spec's "auto" values (``Prepared.spec``).
 
     Every data error (missing column, too few rows, one class) is raised here, before training.
     """
     d = spec.data
     labelled = _labelled(df, d.target, source)
     task = d.task.value if d.task else infer_task(labelled[d.target])
-    features = list(d.features) if d.features else default_features(df, d.target, d.exclude)
-    if not features:
-        raise InputError(f"{source}: no feature curves to train on")
     if task == "regress" and spec.ensemble.decision != Decision.argmax:
         raise OptionError(f"{source}: decision {spec.ensemble.decision.value!r} is for classification only")
     if task == "classify" and labelled[d.target].nunique() < 2:
@@ -140,10 +152,14 @@ def prepare(df: pd.DataFrame, spec: TrainSpec, *, source: str = "table") -> Prep
                          f"({labelled[d.target].iloc[0]:g}); a classifier needs at least two")
     split = split_wells(labelled[WELL].unique().tolist(), val_wells=d.val_wells, val_fraction=d.val_fraction,
                         rng=np.random.default_rng(d.seed), source=source)
+    features, choice = choose_features(df, spec, split.train_wells, source)
+    if d.target in features:
+        raise InputError(f"{source}: the target {d.target!r} cannot also be a feature")
     # context windows need the whole well in depth order, including unlabelled rows
     ordered = df.sort_values([WELL, DEPTH], kind="stable")
     train_all = ordered[ordered[WELL].isin(split.train_wells)].assign(**{WELL: lambda f: f[WELL].astype(str)})
     train_wells = train_all[WELL].to_numpy()
+    spec = resolve_windows(spec, train_all)
     if spec.preprocess.missing_augment:
         train_all, train_wells = augment_missing_curves(
             train_all, features, copies=spec.preprocess.missing_augment,
@@ -162,7 +178,10 @@ def prepare(df: pd.DataFrame, spec: TrainSpec, *, source: str = "table") -> Prep
     counts = {"train_rows": len(train), "val_rows": 0 if val is None else len(val)}
     if task == "classify" and split.val_wells:
         counts["val_rows_unseen_class"] = unseen
-    return Prepared(task, features, split, pre, encoder, train, val, counts)
+    spec = resolve_ensemble(spec, len(split.train_wells), len(train))
+    monitor = choose_monitor(task, encoder.classes, spec.optimisation.monitor.value, source=source)
+    return Prepared(task, features, split, pre, encoder, train, val, counts, spec=spec, inputs=choice,
+                    monitor=monitor)
 
 
 def _labelled(df: pd.DataFrame, target: str, source: str) -> pd.DataFrame:
@@ -232,10 +251,12 @@ def _sample_weight(encoder: TargetEncoder, Y: np.ndarray, spec: TrainSpec) -> np
 
 def fit_model(df: pd.DataFrame, spec: TrainSpec, *, callbacks: Sequence[MemberCallback] = (),
               source: str = "table", prepared: Prepared | None = None) -> FitOutcome:
-    """Prepare ``df`` (unless ``prepared`` is given) and train the model ``spec`` describes."""
+    """Prepare ``df`` (unless ``prepared`` is given) and train the model ``spec`` describes
+    (its "auto" values as :func:`prepare` resolved them)."""
     prepared = prepared or prepare(df, spec, source=source)
+    spec = prepared.spec or spec
     networks, history = train_members(prepared.train, prepared.val, spec, prepared.encoder.n_outputs,
-                                      callbacks=callbacks)
+                                      callbacks=callbacks, monitor=prepared.monitor, encoder=prepared.encoder)
     enc = prepared.encoder
     model = GeonetModel(network=networks[0], preprocessor=prepared.preprocessor, task=prepared.task,
                         target=spec.data.target, classes=list(enc.classes), target_center=enc.center,
@@ -244,20 +265,32 @@ def fit_model(df: pd.DataFrame, spec: TrainSpec, *, callbacks: Sequence[MemberCa
 
 
 def train_members(train: Dataset, val: Dataset | None, spec: TrainSpec, n_outputs: int, *,
-                  callbacks: Sequence[MemberCallback] = ()) -> tuple[list[Network], object]:
-    """Train ``spec.ensemble.ensemble`` networks; returns them and the first one's history.
+                  callbacks: Sequence[MemberCallback] = (), monitor: Monitor | None = None,
+                  encoder: "TargetEncoder | None" = None) -> tuple[list[Network], object]:
+    """Train ``spec.ensemble.ensemble`` networks (a resolved spec); returns them and the first one's history.
 
     Member m uses seed ``seed + m`` (initial weights; batch order from ``seed + m + 1``) and, with
     ``bag_wells`` = f > 0, only the rows of its own random round(f · n) of the n training wells
     (:func:`bag_wells`), so members differ where wells differ. ``callbacks`` see the first member's
     epochs as ``callback(event, network)``.
+
+    Stopping (with ``monitor`` and ``encoder``): each member is scored after every epoch by the
+    monitored score (the task's own, loss as tie-break) on its *out-of-bag* training wells when
+    bagging, else on ``val``; it stops after ``patience`` epochs without improvement and keeps its
+    best epoch's weights (``restore_best``). Without such rows every member runs all epochs.
     """
     networks, history = [], None
-    for m in range(spec.ensemble.ensemble):
+    for m in range(spec.ensemble.ensemble or 1):
         seed = spec.data.seed + m
         network = build_network(train.X.shape[1], n_outputs, spec, seed=seed)
         member_cbs = [lambda event, cb=cb, net=network: cb(event, net) for cb in callbacks] if m == 0 else []
-        result = _train_one(network, _member_rows(train, spec, m), val, spec, seed, member_cbs)
+        rows, stop_rows = _member_rows(train, val, spec, m)
+        stopper = _stopper(network, stop_rows, spec, monitor, encoder) if monitor and encoder else None
+        result = _train_one(network, rows, val if m == 0 else None, spec, seed,
+                            [*member_cbs, *([stopper] if stopper else [])])
+        if stopper is not None:
+            stopper.restore()
+            result.best_epoch = stopper.best_epoch if spec.optimisation.restore_best else len(result.train_loss)
         history = history or result
         networks.append(network)
     return networks, history
@@ -275,12 +308,37 @@ def bag_wells(row_wells: np.ndarray, fraction: float, rng: np.random.Generator) 
     return np.isin(row_wells, wells[chosen])
 
 
-def _member_rows(train: Dataset, spec: TrainSpec, m: int) -> Dataset:
-    """Training rows of ensemble member ``m``: all rows, or its bag of wells (seeded by ``seed + m``)."""
+def _member_rows(train: Dataset, val: Dataset | None, spec: TrainSpec, m: int) -> tuple[Dataset, Dataset | None]:
+    """Training rows of ensemble member ``m`` (all rows, or its bag of wells seeded by ``seed + m``)
+    and the rows it is stopped on: its out-of-bag wells when bagging, else the validation rows."""
     if not spec.ensemble.bag_wells:
-        return train
+        return train, val
     rng = np.random.default_rng([spec.data.seed + m, 3141])
-    return train.subset(bag_wells(train.wells, spec.ensemble.bag_wells, rng))
+    keep = bag_wells(train.wells, spec.ensemble.bag_wells, rng)
+    return train.subset(keep), (train.subset(~keep) if (~keep).any() else val)
+
+
+def _stopper(network: Network, rows: Dataset | None, spec: TrainSpec, monitor: Monitor,
+             encoder: "TargetEncoder") -> ScoreStopper | None:
+    """The monitored-score callback of one member (None: no rows to stop on, or neither patience nor restore)."""
+    o = spec.optimisation
+    if rows is None or not len(rows) or not (o.patience or o.restore_best):
+        return None
+    X, Y = rows.X, rows.Y
+    if encoder.task == "classify":
+        classes = np.asarray(encoder.classes, dtype=np.float64)
+        cost = class_penalty_matrix(classes) if spec.ensemble.decision == Decision.min_penalty else None
+
+        def predict(net):
+            proba = net.predict_output(X)
+            return classes[min_penalty_decisions(proba, cost) if cost is not None else proba.argmax(axis=1)]
+        y_true = classes[Y]
+    else:
+        def predict(net):
+            return net.predict_output(X)[:, 0] * encoder.scale + encoder.center
+        y_true = Y[:, 0] * encoder.scale + encoder.center
+    return ScoreStopper(monitor, network, y_true, predict, patience=o.patience, keep_best=o.restore_best,
+                        loss=lambda net: net.loss(X, Y))
 
 
 def _train_one(network: Network, train: Dataset, val: Dataset | None, spec: TrainSpec, seed: int,
@@ -294,9 +352,8 @@ def _train_one(network: Network, train: Dataset, val: Dataset | None, spec: Trai
         schedule=make_schedule(o.schedule.value, lr=o.lr, **schedule_args),
         epochs=o.epochs, batch_size=o.batch_size, rng=np.random.default_rng(seed + 1),
         X_val=None if val is None else val.X, Y_val=None if val is None else val.Y,
-        sample_weight=train.weight, l2=o.l2,
-        patience=o.patience if val is not None and o.patience else None,
-        restore_best=o.restore_best, callbacks=tuple(callbacks),
+        sample_weight=train.weight, l2=o.l2, patience=None, restore_best=False,  # the monitored score stops
+        callbacks=tuple(callbacks),
     )
 
 

@@ -23,6 +23,10 @@ from geonet.train.lithology import code_table
 from geonet.train.preprocess import Preprocessor
 
 PREPROCESS_FILE = "preprocess.json"
+#: per-depth QC column of predictions: share of the model's input curves imputed at that depth (0–1)
+QC_COLUMN = "QC_IMPUTED"
+#: a curve imputed in at least this share of a well's rows is named in the notes of every command
+NOTE_IMPUTED = 0.5
 
 
 @dataclass
@@ -67,7 +71,8 @@ class GeonetModel:
         """Predictions for every row of ``df`` (same index); rows that cannot be used are NaN.
 
         Classification: ``<TARGET>_PRED`` (label code) and ``PROB_<code>`` per class.
-        Regression: ``<TARGET>_PRED`` in the target's units.
+        Regression: ``<TARGET>_PRED`` in the target's units. Both: ``QC_IMPUTED``, the share of the
+        model's input curves that were missing at that depth (imputed, or the row dropped).
         """
         X, mask = self.preprocessor.transform(df, source=source, dtype=self.network.dtype)
         out = pd.DataFrame(index=df.index)
@@ -86,7 +91,27 @@ class GeonetModel:
             if len(X):
                 pred[mask] = self.predict_output(X)[:, 0] * self.target_scale + self.target_center
             out[self.pred_column] = pred
+        out[QC_COLUMN] = self.preprocessor.missing_mask(df).mean(axis=1) if self.preprocessor.features else 0.0
         return out
+
+    def imputed_fractions(self, df: pd.DataFrame) -> dict[str, float]:
+        """Share of the rows of ``df`` in which each input curve is missing (imputed), curve → 0–1."""
+        gaps = self.preprocessor.missing_mask(df)
+        return {c: float(gaps[:, j].mean()) if len(df) else 0.0 for j, c in enumerate(self.preprocessor.features)}
+
+    def imputation_notes(self, df: pd.DataFrame, *, source: str = "input") -> list[str]:
+        """One line per well that lacks an input curve in at least ``NOTE_IMPUTED`` of its rows."""
+        notes = []
+        groups = df.groupby("WELL", sort=False) if "WELL" in df.columns else [(source, df)]
+        for well, rows in groups:
+            absent = set(self.preprocessor.absent_curves(rows))
+            parts = [f"{c} absent" if c in absent else f"{c} missing in {f:.0%} of rows"
+                     for c, f in self.imputed_fractions(rows).items() if f >= NOTE_IMPUTED]
+            if parts:
+                fill = ("filled with training medians" if self.preprocessor.missing == "impute"
+                        else "rows without them get no prediction")
+                notes.append(f"{source}: well {well}: {', '.join(parts)} ({fill}; see {QC_COLUMN})")
+        return notes
 
     def class_names(self) -> list[str]:
         return [code_name(c) for c in self.classes]

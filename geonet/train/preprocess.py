@@ -171,6 +171,12 @@ class Preprocessor:
             X[:, continuous] = np.clip(X[:, continuous], -self.clip, self.clip)
         return np.ascontiguousarray(X, dtype=dtype), mask
 
+    def missing_mask(self, df: pd.DataFrame) -> np.ndarray:
+        """(n, features) bool: where an input value is missing in ``df`` — a gap, a whole curve the table
+        lacks, or a non-positive reading of a log10 curve — and so is imputed (or its row dropped)."""
+        present = df.assign(**{c: np.nan for c in self.absent_curves(df)})
+        return np.isnan(Preprocessor._logged(self, present))
+
     def absent_curves(self, df: pd.DataFrame) -> list[str]:
         """Model input curves that ``df`` does not have at all."""
         return [c for c in self.features if c not in df.columns]

@@ -4,8 +4,9 @@ This layer sits above ``geonet.tracking`` (it records runs in MLflow) and below 
 pipeline runner, which call these functions and print their results.
 """
 
+from geonet.workflows.cv import CVRunResult, cv
 from geonet.workflows.evaluate import EvalResult, evaluate
 from geonet.workflows.predict import PredictResult, predict
 from geonet.workflows.train import TrainResult, train
 
-__all__ = ["EvalResult", "PredictResult", "TrainResult", "evaluate", "predict", "train"]
+__all__ = ["CVRunResult", "cv", "EvalResult", "PredictResult", "TrainResult", "evaluate", "predict", "train"]

@@ -30,6 +30,9 @@ def evaluate(
 ) -> EvalResult:
     """Accuracy, macro-F1, per-class precision/recall, confusion matrix and, for FORCE lithology
     codes, the FORCE 2020 penalty score (RMSE, MAE, R² for regression) of ``model`` on ``table``.
+    Input curves the table lacks (or mostly lacks) are filled as the model was trained to, and said:
+    ``summary["notes"]`` names them per well; the per-curve imputed fraction is logged as
+    ``imputed_fraction/<CURVE>``.
 
     ``model``: ``runs:/<id>/model``, ``models:/<name>/<version|latest>`` or a local model directory.
     The run is tagged with the model's URI and, for ``runs:/`` models, the model's run id.
@@ -49,6 +52,8 @@ def evaluate(
     if not summary["metrics"]:
         raise InputError(f"no row has both a {loaded.target} label and a prediction", path=str(table))
     summary["wells"] = sorted(map(str, df["WELL"].unique())) if "WELL" in df.columns else []
+    summary["imputed_fraction"] = loaded.imputed_fractions(df)
+    summary["notes"] = loaded.imputation_notes(df, source=str(table))
     tags = {"geonet.command": "evaluate", "geonet.version": __version__, "geonet.model_uri": model}
     if model.startswith("runs:/"):
         tags["geonet.model_run_id"] = model.split("/")[1]
@@ -56,6 +61,7 @@ def evaluate(
         tracker.log_params({"model": model, "table": str(table), "wells": summary["wells"],
                             "rows_scored": summary["rows_scored"]})
         tracker.log_metrics(summary["metrics"], step=0)
+        tracker.log_metrics({f"imputed_fraction/{c}": f for c, f in summary["imputed_fraction"].items()}, step=0)
         tracker.log_dict(summary, "evaluation.json")
         if "WELL" in df.columns and "DEPTH_M" in df.columns:
             log_evaluation_plots(tracker, df, loaded, summary, predictions, max_wells=max_plot_wells)

@@ -17,7 +17,7 @@ import pandas as pd
 from geonet import __version__
 from geonet.errors import ConfigError, InputError
 from geonet.paths import is_uri
-from geonet.train.model import GeonetModel, code_name, load_model
+from geonet.train.model import QC_COLUMN, GeonetModel, code_name, load_model
 
 
 
@@ -26,6 +26,7 @@ class PredictResult:
     outputs: list[Path] = field(default_factory=list)
     table: Path | None = None
     notes: list[str] = field(default_factory=list)  # e.g. curves absent and filled with medians
+    imputed_fraction: dict[str, dict[str, float]] = field(default_factory=dict)  # file → curve → share imputed
     rows: int = 0
 
 
@@ -69,9 +70,8 @@ def predict(
             result.outputs.append(out)
             continue
         df = load_well(path)
-        absent = loaded.preprocessor.absent_curves(df)
-        if absent:
-            result.notes.append(f"{path}: curves {absent} absent, filled with training medians")
+        result.notes += loaded.imputation_notes(df, source=str(path))
+        result.imputed_fraction[str(path)] = loaded.imputed_fractions(df)
         pred = loaded.predict_frame(df, source=str(path))
         if kind == "las":
             result.outputs.append(_write_las(path, out_dir / f"{path.stem}_geonet.las", loaded, pred))
@@ -85,7 +85,8 @@ def predict(
         table = pd.concat(frames, ignore_index=True)
         result.rows = len(table)
         result.table = out_dir / f"predictions.{'csv' if fmt == 'csv' else 'parquet'}"
-        meta = {"geonet_version": __version__, "model": model, "sources": [str(p) for p in files]}
+        meta = {"geonet_version": __version__, "model": model, "sources": [str(p) for p in files],
+                "imputed_fraction": result.imputed_fraction}
         write_feature_table(table, result.table, meta, fmt=fmt)
         result.outputs.append(result.table)
     return result
@@ -93,14 +94,16 @@ def predict(
 
 def prediction_curves(model: GeonetModel, pred: pd.DataFrame) -> dict[str, tuple[np.ndarray, str, str]]:
     """LAS curves for a prediction frame: name → (values, unit, description)."""
+    qc = {QC_COLUMN: (pred[QC_COLUMN].to_numpy(), "v/v", "geonet share of input curves imputed")} \
+        if QC_COLUMN in pred.columns else {}
     if model.task != "classify":
         return {model.pred_column: (pred[model.pred_column].to_numpy(), "",
-                                    f"geonet predicted {model.target}")}
+                                    f"geonet predicted {model.target}"), **qc}
     curves = {model.pred_column: (pred[model.pred_column].to_numpy(), "",
                                   f"geonet predicted {model.target} code (names in ~Parameter)")}
     for name, code in zip(model.prob_columns(), model.classes):
         curves[name] = (pred[name].to_numpy(), "v/v", f"geonet probability of {code_name(code)}")
-    return curves
+    return {**curves, **qc}
 
 
 def class_lookup(model: GeonetModel) -> dict[str, tuple[object, str]]:
@@ -133,7 +136,7 @@ def _check_grid_model(model: GeonetModel, path: Path) -> None:
                                   ("--well-norm", pre.well_norm)) if on]
     if uses:
         raise ConfigError(f"the model was trained with {', '.join(uses)}, which need wells (rows of one well in "
-                          "depth order); a grid has none: train a model without them for grids", path=str(path))
+                          "depth order); a grid has none: train with --context 0 --context-windows '' for grids", path=str(path))
 
 
 def _grid_columns(model: GeonetModel, chunk: pd.DataFrame, path: Path) -> dict[str, np.ndarray]:

@@ -34,6 +34,9 @@ class TrainResult:
     val_wells: list[str] = field(default_factory=list)
     experiment: str = "geonet"
     tracking_uri: str = ""
+    features: list[str] = field(default_factory=list)
+    left_out: dict[str, str] = field(default_factory=dict)  # column → why it is not an input (default choice)
+    notes: list[str] = field(default_factory=list)  # e.g. validation wells lacking an input curve
 
 
 def train(
@@ -62,10 +65,16 @@ def train(
     table = Path(table)
     df = read_feature_table(table)
     prepared = prepare(df, spec, source=str(table))
+    spec = prepared.spec or spec  # "auto" options made concrete
     uri = resolve_tracking_uri(tracking_uri)
     tags = {"geonet.command": "train", "geonet.version": __version__}
     with RunTracker(uri, experiment, run_name=run_name, parent_run_id=parent_run_id, tags=tags) as tracker:
         tracker.log_params(_run_params(table, spec, prepared))
+        if prepared.inputs is not None:
+            tracker.log_dict({"chosen": prepared.features, "left_out": prepared.inputs.left_out,
+                              "training_wells_with_curve": prepared.inputs.wells_with,
+                              "training_wells": prepared.inputs.n_wells,
+                              "min_curve_wells": spec.data.min_curve_wells}, "inputs.json")
         recorder = _EpochRecorder(prepared, tracker)
         bar = _EpochBar(spec.optimisation.epochs) if progress else None
         try:
@@ -75,38 +84,48 @@ def train(
             if bar:
                 bar.close()
         metrics = _final_metrics(outcome, spec, recorder)
-        metrics.update(_log_validation(tracker, df, outcome, table))
+        val_metrics, notes = _log_validation(tracker, df, outcome, table)
+        metrics.update(val_metrics)
         # the saved model's scores; the per-epoch curves keep the plain names (val_loss, ...)
         tracker.log_metrics({f"{MODEL_PREFIX}{k}": v for k, v in metrics.items() if v is not None}, step=0)
         _log_history_plots(tracker, recorder.values)
         model_uri, local_dir = _log_model(tracker, df, outcome, uri)
         return TrainResult(run_id=tracker.run_id, model_uri=model_uri, model_dir=local_dir, metrics=metrics,
                            spec=spec, train_wells=prepared.split.train_wells,
-                           val_wells=prepared.split.val_wells, experiment=experiment, tracking_uri=uri)
+                           val_wells=prepared.split.val_wells, experiment=experiment, tracking_uri=uri,
+                           features=prepared.features, notes=notes,
+                           left_out=prepared.inputs.left_out if prepared.inputs is not None else {})
 
 
 def _final_metrics(outcome, spec: TrainSpec, recorder: "_EpochRecorder") -> dict[str, float]:
     metrics = {"best_epoch": float(getattr(outcome.history, "best_epoch", 0) or 0),
                "epochs_run": float(len(recorder.values.get("train_loss", [])))}
     val_losses = list(getattr(outcome.history, "val_loss", []) or [])
-    if val_losses:  # the saved weights' loss: the best epoch's, or the last one's with --keep-last
-        metrics["val_loss"] = float(np.nanmin(val_losses) if spec.optimisation.restore_best else val_losses[-1])
+    if val_losses:  # the first network's saved weights: its best epoch's (by the monitored score), or the last
+        best = int(metrics["best_epoch"])
+        keep_best = spec.optimisation.restore_best and 1 <= best <= len(val_losses)
+        metrics["val_loss"] = float(val_losses[best - 1] if keep_best else val_losses[-1])
     return metrics
 
 
-def _log_validation(tracker, df, outcome, table: Path) -> dict[str, float]:
-    """Score the model on the validation wells (predicted whole, as at predict time); log the summary and plots."""
+def _log_validation(tracker, df, outcome, table: Path) -> tuple[dict[str, float], list[str]]:
+    """Score the model on the validation wells (predicted whole, as at predict time); log the summary,
+    the share of each input imputed there, and plots. Returns the metrics and notes on curves the
+    validation wells lack."""
     prepared, model = outcome.prepared, outcome.model
     if prepared.val is None:
-        return {}
+        return {}, []
     # depth context and well-wise statistics need every row of a well, as at predict time
     whole = df[df["WELL"].isin(prepared.split.val_wells)].sort_values(["WELL", "DEPTH_M"], kind="stable")
     whole_pred = model.predict_frame(whole, source=str(table))
     rows = prepared.val.rows
     summary = evaluate_frame(rows, whole_pred.loc[rows.index], model, prefix="val_")
+    summary["imputed_fraction"] = model.imputed_fractions(whole)
+    summary["notes"] = model.imputation_notes(whole, source=str(table))
+    tracker.log_metrics({f"val_imputed_fraction/{c}": f for c, f in summary["imputed_fraction"].items()}, step=0)
     tracker.log_dict(summary, "evaluation.json")
     log_evaluation_plots(tracker, whole, model, summary, whole_pred)
-    return summary["metrics"]
+    return summary["metrics"], summary["notes"]
 
 
 def _log_model(tracker, df, outcome, uri: str) -> tuple[str, Path]:
@@ -132,6 +151,7 @@ def _run_params(table: Path, spec: TrainSpec, prepared: Prepared) -> dict:
         n_inputs=len(prepared.preprocessor.columns),
         train_wells=prepared.split.train_wells,
         val_wells=prepared.split.val_wells or "none",
+        monitor=prepared.monitor.name if prepared.monitor else "n/a",
         classes=[int(c) if float(c).is_integer() else c for c in prepared.encoder.classes] or "n/a",
         table=str(table),
         table_sha256=sha256_file(table),

@@ -161,7 +161,8 @@ def test_predict_on_a_grid_writes_netcdf_on_the_same_coordinates(tmp_path, track
     table = tmp_path / "wells.parquet"
     _invoke("ingest", *synthetic_wells, "--out", table, "--no-progress")
     out = _invoke("train", table, "--features", "GR,RHOB", "--val-wells", "WELL-C", "--hidden", "16",
-                  "--epochs", "20", "--lr", "0.01", "--batch-size", "32", "--no-progress")
+                  "--epochs", "20", "--lr", "0.01", "--batch-size", "32", "--no-progress",
+                  "--context", "0", "--context-windows", "")  # grids have no wells: no depth context
     model_uri = _last_value(out.output, "model:")
     # a 4 × 3 × 5 cube whose cells hold shale-, sand- or limestone-like values by depth
     codes = np.array([65000, 30000, 70000, 65000, 30000])

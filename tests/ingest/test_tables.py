@@ -71,7 +71,7 @@ def test_ingest_table_with_flags_writes_categories_and_feet(tmp_path):
     df = read_feature_table(r.out_path)
     assert sorted(r.wells) == ["NEWBY", "SHRIMPLIN"] and r.rows == 5
     assert df["DEPTH_M"].min() == pytest.approx(2790.0 * 0.3048)
-    assert isinstance(df["FORMATION"].dtype, pd.CategoricalDtype) and df["FACIES"].dtype == np.float64
+    assert isinstance(df["FORMATION"].dtype, pd.CategoricalDtype) and df["LITHOLOGY"].dtype == np.float64  # "Facies" is a LITHOLOGY alias
 
 
 def test_bad_ingest_options_are_refused_before_reading(tmp_path):

@@ -192,12 +192,15 @@ def test_bag_wells_members_train_on_their_own_wells():
 
     prepared = prepare(df, config)
     assert sorted(pd.unique(prepared.train.wells)) == ["A", "A2", "B", "B2"]
-    bags = [_member_rows(prepared.train, config, m) for m in range(3)]
-    for bag in bags:
+    members = [_member_rows(prepared.train, prepared.val, config, m) for m in range(3)]
+    bags = [bag for bag, _ in members]
+    for bag, stop in members:
         assert len(pd.unique(bag.wells)) == 2 and len(bag.X) == 240 == len(bag.Y)
+        # each member is stopped on its out-of-bag training wells, never on the validation wells
+        assert sorted(pd.unique(stop.wells)) == sorted(set(prepared.train.wells) - set(bag.wells))
     assert len({tuple(sorted(pd.unique(b.wells))) for b in bags}) > 1  # members differ
-    off = _member_rows(prepared.train, config.replace(bag_wells=0.0), 0)
-    assert off is prepared.train
+    off, stop = _member_rows(prepared.train, prepared.val, config.replace(bag_wells=0.0), 0)
+    assert off is prepared.train and stop is prepared.val
     model = fit_model(df, config).model
     assert len(model.networks) == 3
     with pytest.raises(ConfigError, match="bag_wells"):

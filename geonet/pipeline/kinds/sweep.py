@@ -12,6 +12,8 @@ Options (beside every training option, which is the base of each trial)::
     mode = "min"        # ... smallest ("min") or largest ("max")
     register = "NAME"   # register the best model: models:/NAME/latest
     trainer = "train"   # the trainer, by name from geonet.pipeline.kinds.train.TRAINERS
+    cv = 5              # rank trials by leave-wells-out CV instead (trainer "cv", `geonet cv`, 5 folds;
+    groups = "FIELD"    #   metric "cv_score" = the task's own score, its direction by default; groups column)
 
 Each trial is a nested MLflow run under the sweep step's run. Outputs: ``best.run_id``,
 ``best.model_uri``, ``best.model_dir``, ``best.metrics``, ``best.params``, ``trials`` and, with
@@ -32,9 +34,15 @@ from geonet.pipeline.kinds.train import REFUSED, TRAINERS, model_dir_files
 from geonet.spec import TrainSpec
 
 #: the sweep's own options; every other key is a training option, the base of each trial
-SWEEP_KEYS = frozenset({"table", "grid", "random", "trials", "seed", "jobs", "metric", "mode", "register", "trainer"})
+SWEEP_KEYS = frozenset({"table", "grid", "random", "trials", "seed", "jobs", "metric", "mode", "register", "trainer",
+                        "cv", "groups"})
 TRAIN_KEYS = TrainSpec.names()
 DISTRIBUTIONS = ("uniform", "log_uniform", "int")
+
+
+def _trainer_name(options: dict) -> str:
+    """The trainer's name: ``trainer``, else "cv" when ``cv = N`` is given, else "train"."""
+    return options.get("trainer", "cv" if options.get("cv") else "train")
 
 
 def check_sweep_options(options: dict) -> None:
@@ -42,6 +50,10 @@ def check_sweep_options(options: dict) -> None:
     training options (base + search space) are valid :class:`TrainSpec` values."""
     if options.get("trainer", "train") not in TRAINERS:
         raise OptionError(f"trainer: {str(options['trainer'])[:40]!r} is not one of {', '.join(sorted(TRAINERS))}")
+    if options.get("cv") is not None and not (isinstance(options["cv"], int) and options["cv"] >= 2):
+        raise OptionError(f"cv: {str(options['cv'])[:40]!r} is not a number of folds >= 2")
+    if _trainer_name(options) == "cv" and options.get("register"):
+        raise ConfigError("a CV sweep trains no final model to register; train the best options after it")
     if ("grid" in options) == ("random" in options):
         raise ConfigError("give exactly one of grid = {...} or random = {...}")
     space = options.get("grid", options.get("random"))
@@ -159,7 +171,9 @@ def run_sweep_step(options: dict, ctx: StepContext) -> dict:
     check_sweep_options(options)
     base = {k: v for k, v in options.items() if k in TRAIN_KEYS and k not in SWEEP_KEYS}
     params = trial_params(options)
-    trainer = TRAINERS[options.get("trainer", "train")]
+    trainer = TRAINERS[_trainer_name(options)]
+    if options.get("cv"):
+        base |= {"cv_folds": int(options["cv"]), "cv_groups": options.get("groups")}
     sweep_run_id = ctx.run_id if ctx.run_id is not None else ctx.parent_run_id
     calls = [
         (trainer, options["table"], base | p, ctx.tracking_uri, ctx.experiment,
@@ -195,7 +209,9 @@ def run_sweep_step(options: dict, ctx: StepContext) -> dict:
         first = next(r for r in results if isinstance(r, Exception))
         raise type(first)(f"every trial failed; the first: {first}")
 
-    metric, mode = options.get("metric", "val_loss"), options.get("mode", "min")
+    cv_mode = next((t.get("cv_mode") for t in trials if t.get("cv_mode")), None)
+    metric = options.get("metric", "cv_score" if options.get("cv") else "val_loss")
+    mode = options.get("mode", cv_mode if metric == "cv_score" and cv_mode else "min")
     best = select_best(trials, metric, mode)
     outputs: dict[str, Any] = {"best": best, "trials": trials, "metric": metric, "mode": mode}
     if ctx.tracker is not None:

@@ -28,9 +28,32 @@ def train_trial(
     })
 
 
+def cv_trial(
+    table: str, options: dict, *, tracking_uri: str | None, experiment: str,
+    run_name: str | None, parent_run_id: str | None, progress: bool = False,
+) -> dict:
+    """Cross-validate one configuration (``geonet cv``): ``cv_folds`` folds, ``cv_groups`` column.
+
+    Returns the parent CV run's id and metrics: ``cv_score`` (mean over folds of the task's own
+    score), ``cv_<metric>_mean`` / ``_std``, and ``cv_mode`` ("max"/"min": which way is better).
+    """
+    from geonet.workflows import cv
+
+    options = dict(options)
+    folds, groups = int(options.pop("cv_folds", 5)), options.pop("cv_groups", None)
+    spec = TrainSpec.from_options(options, source=f"run {run_name!r}")
+    result = cv(table, spec, folds=folds, groups=groups, tracking_uri=tracking_uri,
+                experiment=experiment, run_name=run_name, parent_run_id=parent_run_id)
+    metrics = {f"cv_{m}_{stat}": v for m, s in result.summary.items() for stat, v in s.items()
+               if stat in ("mean", "std")}
+    return jsonable({"run_id": result.run_id, "metrics": {"cv_score": result.score, **metrics},
+                     "cv_mode": result.cv.mode, "cv_metric": result.cv.monitor})
+
+
 #: trainers a sweep may name (``trainer = "train"``); a trainer is
-#: ``fn(table, options, *, tracking_uri, experiment, run_name, parent_run_id) -> outputs``
-TRAINERS: dict[str, Callable[..., dict]] = {"train": train_trial}
+#: ``fn(table, options, *, tracking_uri, experiment, run_name, parent_run_id) -> outputs``.
+#: ``cv`` ranks each trial by leave-wells-out cross-validation (chosen by a sweep's ``cv = N``).
+TRAINERS: dict[str, Callable[..., dict]] = {"train": train_trial, "cv": cv_trial}
 
 
 #: import strings once named trainers; a pipeline file may not make geonet import and call code
