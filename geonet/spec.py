@@ -50,6 +50,7 @@ Missing = _choices("Missing", ["impute", "drop"])
 Scaler = _choices("Scaler", ["zscore", "robust"])
 TableFormat = _choices("TableFormat", ["parquet", "csv"])
 DuplicateDepths = _choices("DuplicateDepths", ["first", "mean"])
+SegyDomain = _choices("SegyDomain", ["time", "depth"])
 MonitorName = _choices("MonitorName", ["auto", "macro_f1", "accuracy", "penalty", "rmse", "mae", "r2", "loss"])
 
 #: columns of a feature table that can never be a training target
@@ -445,6 +446,14 @@ class IngestSpec(Spec):
     max_token_chars: int = option(256, "Refuse LAS files with a data value longer than this.", ge=1)
     max_header_mb: float = option(4.0, "Refuse LAS files whose header is larger than this (MB).", gt=0)
     max_file_mb: float = option(2000.0, "Refuse LAS files larger than this (MB); bounds memory per file.", gt=0)
+    segy_inline_byte: int = option(189, "SEG-Y: trace-header byte of the inline number.", ge=1, le=237)
+    segy_crossline_byte: int = option(193, "SEG-Y: trace-header byte of the crossline number.", ge=1, le=237)
+    segy_x_byte: int = option(181, "SEG-Y: trace-header byte of the CDP X (scaled by the coordinate scalar, byte 71).", ge=1, le=237)
+    segy_y_byte: int = option(185, "SEG-Y: trace-header byte of the CDP Y (scaled by the coordinate scalar, byte 71).", ge=1, le=237)
+    segy_domain: SegyDomain = option(SegyDomain.time, "SEG-Y: samples in time (TWT, ms) or depth (m).")
+    segy_name: str = option("AMPLITUDE", "SEG-Y: the name of the values (a column of the table, e.g. AI).")
+    segy_nulls: tuple[float, ...] = option((), "SEG-Y: values meaning undefined, beside non-finite ones and |v| ≥ 1e30.",
+                                           show_default="none")
 
     def ingest_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of :func:`geonet.features.ingest.ingest` (beside inputs, out, progress):
