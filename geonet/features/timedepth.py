@@ -76,7 +76,7 @@ def _read_file(path: Path, twt_unit: str | None) -> dict[str, TimeDepth]:
     for well, part in groups:
         md = pd.to_numeric(part[md_col], errors="coerce").to_numpy(np.float64) * md_f
         twt = pd.to_numeric(part[t_col], errors="coerce").to_numpy(np.float64) * t_f
-        out[str(well)] = _clean(str(well), md, twt, path, [t_note] if t_note else [])
+        out[str(well)] = _clean(str(well), md, twt, path, [f"well {well}: {t_note}"] if t_note else [])
     return out
 
 
