@@ -424,7 +424,27 @@ class TrainSpec(Spec):
 
 
 @dataclass(frozen=True)
-class IngestSpec(Spec):
+class SegySpec(Spec):
+    """Where SEG-Y trace headers keep their numbers (shared by ``ingest``, ``tie`` and ``section``)."""
+
+    segy_inline_byte: int = option(189, "SEG-Y: trace-header byte of the inline number.", ge=1, le=237)
+    segy_crossline_byte: int = option(193, "SEG-Y: trace-header byte of the crossline number.", ge=1, le=237)
+    segy_x_byte: int = option(181, "SEG-Y: trace-header byte of the CDP X (scaled by the coordinate scalar, byte 71).", ge=1, le=237)
+    segy_y_byte: int = option(185, "SEG-Y: trace-header byte of the CDP Y (scaled by the coordinate scalar, byte 71).", ge=1, le=237)
+    segy_domain: SegyDomain = option(SegyDomain.time, "SEG-Y: samples in time (TWT, ms) or depth (m).")
+    segy_nulls: tuple[float, ...] = option((), "SEG-Y: values meaning undefined, beside non-finite ones and |v| ≥ 1e30.",
+                                           show_default="none")
+
+    def segy_layout(self, name: str = "AMPLITUDE"):
+        """The :class:`geonet.io.segy.SegyLayout` of these options."""
+        from geonet.io.segy import SegyLayout
+
+        return SegyLayout(self.segy_inline_byte, self.segy_crossline_byte, self.segy_x_byte, self.segy_y_byte,
+                          self.segy_domain.value, name, tuple(float(v) for v in self.segy_nulls))
+
+
+@dataclass(frozen=True)
+class IngestSpec(SegySpec):
     """The options of ``geonet ingest`` and of pipeline ``ingest`` steps (inputs and out aside)."""
 
     format: TableFormat = option(TableFormat.parquet, "Table format (csv writes provenance to <out>.meta.json).",
@@ -446,14 +466,7 @@ class IngestSpec(Spec):
     max_token_chars: int = option(256, "Refuse LAS files with a data value longer than this.", ge=1)
     max_header_mb: float = option(4.0, "Refuse LAS files whose header is larger than this (MB).", gt=0)
     max_file_mb: float = option(2000.0, "Refuse LAS files larger than this (MB); bounds memory per file.", gt=0)
-    segy_inline_byte: int = option(189, "SEG-Y: trace-header byte of the inline number.", ge=1, le=237)
-    segy_crossline_byte: int = option(193, "SEG-Y: trace-header byte of the crossline number.", ge=1, le=237)
-    segy_x_byte: int = option(181, "SEG-Y: trace-header byte of the CDP X (scaled by the coordinate scalar, byte 71).", ge=1, le=237)
-    segy_y_byte: int = option(185, "SEG-Y: trace-header byte of the CDP Y (scaled by the coordinate scalar, byte 71).", ge=1, le=237)
-    segy_domain: SegyDomain = option(SegyDomain.time, "SEG-Y: samples in time (TWT, ms) or depth (m).")
     segy_name: str = option("AMPLITUDE", "SEG-Y: the name of the values (a column of the table, e.g. AI).")
-    segy_nulls: tuple[float, ...] = option((), "SEG-Y: values meaning undefined, beside non-finite ones and |v| ≥ 1e30.",
-                                           show_default="none")
 
     def ingest_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of :func:`geonet.features.ingest.ingest` (beside inputs, out, progress):
@@ -478,6 +491,40 @@ def read_spec_file(spec: type[Spec], path: str | Path, *, section: str):
     if not isinstance(table, dict):
         raise OptionError(f"[{section}] must be a table of options", path=path)
     return spec.from_options(table, source=str(path))
+
+
+# -- geonet tie --------------------------------------------------------------------------------------
+
+
+TwtUnit = _choices("TwtUnit", ["auto", "s", "ms"])
+
+
+@dataclass(frozen=True)
+class TieSpec(SegySpec):
+    """The options of ``geonet tie`` and of pipeline ``tie`` steps (seismic files, wells and out aside)."""
+
+    names: tuple[str, ...] = option(("AMPLITUDE",), "Comma-separated names of the SEG-Y files' values, one per file (AMPLITUDE,AI).")
+    time_depth: str | None = option(None, "Checkshot table or folder of tables (MD, TWT per well).", path="maybe_path",
+                                    show_default="required")
+    twt_unit: TwtUnit = option(TwtUnit.auto, "TWT unit of the checkshot tables: auto (from the column name, else s when all values are below 20), s or ms.")
+    positions: str | None = option(None, "Well positions: LAS files, .track files or a WELL,X,Y table (file or folder).",
+                                   path="maybe_path", show_default="the LAS headers of the wells table's sources")
+    tolerance_m: float = option(50.0, "Largest distance (m) from a well to its nearest trace; farther wells keep their logs only.", gt=0)
+    amplitude: str = option("AMPLITUDE", "The values whose envelope, instantaneous phase and frequency are computed.")
+    smoothed: tuple[str, ...] = option(("AI",), "Values (grid and well logs alike) smoothed into <NAME>_SMOOTH.")
+    smooth_ms: float = option(40.0, "Window of the smoothing (ms).", ge=0)
+    twt_min: float | None = option(None, "Keep tie rows from this TWT (ms).", show_default="all")
+    twt_max: float | None = option(None, "Keep tie rows up to this TWT (ms).", show_default="all")
+    format: TableFormat = option(TableFormat.parquet, "Table format (csv writes provenance to <out>.meta.json).")
+
+    def check(self) -> None:
+        if self.time_depth is None:
+            raise ValueError("time_depth: required (a checkshot table or folder of tables)")
+
+    def recipe(self):
+        from geonet.features.seismic import AttributeRecipe
+
+        return AttributeRecipe(self.amplitude, tuple(self.smoothed), self.smooth_ms)
 
 
 # -- geonet predict ---------------------------------------------------------------------------------

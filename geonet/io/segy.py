@@ -121,6 +121,41 @@ def read_segy(path: str | Path, layout: SegyLayout = SegyLayout()):
     return ds
 
 
+def read_segy_set(paths, names, layout: SegyLayout = SegyLayout()):
+    """Several SEG-Y files on the same traces (amplitude, an impedance ...) as one Dataset, one
+    variable per name, on the union of their sample axes (which must share the interval)."""
+    import dataclasses
+
+    import xarray as xr
+
+    if len(paths) != len(names) or not paths:
+        raise GridError(f"{len(paths)} SEG-Y file(s) for {len(names)} name(s): give one name per file")
+    sets = [read_segy(p, dataclasses.replace(layout, name=n)) for p, n in zip(paths, names)]
+    vdim = "TWT" if layout.domain == "time" else "DEPTH"
+    steps = {round(float(np.diff(d[vdim].values[:2])[0]), 6) for d in sets if d.sizes[vdim] > 1}
+    if len(steps) > 1:
+        raise GridError(f"the files have different sample intervals {sorted(steps)}", path=paths[0])
+    base = sets[0]
+    for p, d in zip(paths[1:], sets[1:]):
+        if not (np.array_equal(d["INLINE"], base["INLINE"]) and np.array_equal(d["CROSSLINE"], base["CROSSLINE"])):
+            raise GridError(f"not on the same traces as {Path(paths[0]).name}", path=p)
+    merged = xr.merge([d.drop_vars(["X", "Y"]) for d in sets], join="outer", combine_attrs="drop")
+    merged = merged.assign_coords(X=base["X"], Y=base["Y"])
+    merged[vdim].attrs["units"] = base[vdim].attrs.get("units", "")
+    merged.attrs["segy_sources"] = [str(p) for p in paths]
+    return merged
+
+
+def write_netcdf(ds, out: str | Path) -> Path:
+    """Write a Dataset as NetCDF (h5netcdf), atomically."""
+    from geonet.atomic import atomic_path
+
+    out = Path(out)
+    with atomic_path(out) as tmp:
+        ds.to_netcdf(tmp, engine="h5netcdf")
+    return out
+
+
 def undefined_to_nan(values: np.ndarray, nulls: tuple[float, ...] = ()) -> np.ndarray:
     """Non-finite values, |value| ≥ 1e30 and the ``nulls`` given become NaN (a float32 copy)."""
     out = np.array(values, dtype=np.float32)
