@@ -503,7 +503,7 @@ TwtUnit = _choices("TwtUnit", ["auto", "s", "ms"])
 class TieSpec(SegySpec):
     """The options of ``geonet tie`` and of pipeline ``tie`` steps (seismic files, wells and out aside)."""
 
-    names: tuple[str, ...] = option(("AMPLITUDE",), "Comma-separated names of the SEG-Y files' values, one per file (AMPLITUDE,AI).")
+    segy_names: tuple[str, ...] = option(("AMPLITUDE",), "Comma-separated names of the SEG-Y files' values, one per file (AMPLITUDE,AI).")
     time_depth: str | None = option(None, "Checkshot table or folder of tables (MD, TWT per well).", path="maybe_path",
                                     show_default="required")
     twt_unit: TwtUnit = option(TwtUnit.auto, "TWT unit of the checkshot tables: auto (from the column name, else s when all values are below 20), s or ms.")
@@ -540,3 +540,18 @@ class PredictSpec(Spec):
     def predict_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of :func:`geonet.workflows.predict` (beside model, inputs, out_dir)."""
         return dict(fmt=self.format.value, plots=self.plots)
+
+
+# -- geonet section ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionSpec(Spec):
+    """The options of ``geonet section`` and of pipeline ``section`` steps (model, grid, out_dir aside)."""
+
+    tie_table: str | None = option(None, "The tie table (`geonet tie`): wells drawn on the section and scored against the prediction.",
+                                   path="maybe_path", show_default="none")
+    segy_like: str | None = option(None, "SEG-Y whose headers the SEG-Y output copies (its samples must be the grid's).",
+                                   path="maybe_path", show_default="the grid's source SEG-Y with the same samples")
+    credit: str = option("", "Credit line of the data's licence, printed under the picture.")
+    plots: bool = option(True, "Write the section picture (PNG).")

@@ -22,21 +22,21 @@ class TieResult:
 def run_tie(seismic: list[str | Path], wells: str | Path, out: str | Path, spec, *, grid_out: str | Path | None = None,
             ) -> TieResult:
     """Tie the wells of the feature table ``wells`` to the SEG-Y files ``seismic`` (one per name of
-    ``spec.names``; a :class:`geonet.spec.TieSpec`). Writes the tie table at ``out`` and, with
+    ``spec.segy_names``; a :class:`geonet.spec.TieSpec`). Writes the tie table at ``out`` and, with
     ``grid_out``, the grid with its attributes as NetCDF (what ``section`` predicts on)."""
     from geonet.features.seismic import sample_interval_ms, seismic_grid
     from geonet.features.table import read_feature_table, write_feature_table
     from geonet.features.tie import read_positions, tie
     from geonet.features.timedepth import logs_in_time, read_time_depth
 
-    if len(seismic) != len(spec.names):
-        raise InputError(f"{len(seismic)} SEG-Y file(s) for names {list(spec.names)}: give one name per file (--names)")
+    if len(seismic) != len(spec.segy_names):
+        raise InputError(f"{len(seismic)} SEG-Y file(s) for names {list(spec.segy_names)}: give one name per file (--segy-names)")
     relations = read_time_depth(spec.time_depth, twt_unit=None if spec.twt_unit.value == "auto" else spec.twt_unit.value)
     table = read_feature_table(wells)
     sources = [s["path"] for s in table.attrs.get("geonet", {}).get("sources", []) if str(s.get("path", "")).lower().endswith(".las")]
     positions = read_positions(spec.positions, sources)
     recipe = spec.recipe()
-    ds = seismic_grid(seismic, spec.names, spec.segy_layout(), recipe)
+    ds = seismic_grid(seismic, spec.segy_names, spec.segy_layout(), recipe)
     dt, t0 = sample_interval_ms(ds), float(ds["TWT"].values[0])
     in_time, notes = logs_in_time(table, relations, dt_ms=dt, t0_ms=t0)
     report = tie(ds, in_time, relations, positions, tolerance_m=spec.tolerance_m, recipe=recipe)
@@ -57,7 +57,7 @@ def run_tie(seismic: list[str | Path], wells: str | Path, out: str | Path, spec,
         from geonet.io.segy import write_netcdf
 
         ds.attrs["segy_sources"] = [str(Path(p).resolve()) for p in seismic]
-        ds.attrs["segy_names"] = list(spec.names)
+        ds.attrs["segy_names"] = list(spec.segy_names)
         grid_path = write_netcdf(ds, grid_out)
     return TieResult(out_path, grid_path, len(rows), sorted(map(str, rows["WELL"].unique())), report.ties,
                      list(dict.fromkeys(notes + report.notes)))
