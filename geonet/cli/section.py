@@ -32,7 +32,8 @@ def section_command(
     for note in result.notes:
         echo_err(f"note: {note}")
     for well, s in result.scores.items():
-        typer.echo(f"{well}: correlation {s['corr']:.3f}, RMSE {s['rmse']:.4f} over {s['n']} samples")
+        typer.echo(f"{well}: correlation {s['corr']:.3f}, RMSE {s['rmse']:.4f} over {s['n']} samples "
+                   f"(from the well's own inputs: correlation {s['corr_well_inputs']:.3f})")
     for path in result.outputs:
         typer.echo(f"wrote {path}")
 

@@ -63,7 +63,7 @@ def predict_section(model: str, grid: str | Path, out_dir: str | Path, *, tie_ta
         result.outputs.append(write_segy_like(source, out_dir / f"{stem}_geonet.sgy", values,
                                               src_ds["INLINE"].values, src_ds["CROSSLINE"].values))
     wells = _wells_in_time(tie_table, loaded.target) if tie_table is not None else pd.DataFrame()
-    result.scores = _well_scores(wells, values, src_ds, twt, loaded.target)
+    result.scores = _well_scores(wells, values, src_ds, twt, loaded)
     scores_path = out_dir / "section_scores.json"
     write_text_atomic(scores_path, json.dumps({"target": loaded.target, "wells": result.scores}, indent=2))
     result.outputs.append(scores_path)
@@ -97,8 +97,11 @@ def _wells_in_time(tie_table, target: str) -> pd.DataFrame:
     return df
 
 
-def _well_scores(wells: pd.DataFrame, values, ds, twt, target) -> dict[str, dict[str, float]]:
-    """At each tied well: correlation and RMSE of the predicted trace against its target in time."""
+def _well_scores(wells: pd.DataFrame, values, ds, twt, model) -> dict[str, dict[str, float]]:
+    """At each tied well: correlation and RMSE of the predicted trace against its target in time
+    (``corr``, ``rmse``, ``n`` samples); beside it ``corr_well_inputs``: the same model fed the well's
+    own inputs (its logs in time) on the same samples — what the grid's inputs cost or gain."""
+    target = model.target
     if wells.empty or "CROSSLINE" not in wells.columns:
         return {}
     scores = {}
@@ -113,8 +116,11 @@ def _well_scores(wells: pd.DataFrame, values, ds, twt, target) -> dict[str, dict
         both = np.isfinite(pred) & np.isfinite(true)
         if both.sum() < 3:
             continue
+        own = model.predict_frame(part, source="tie table")[model.pred_column].to_numpy(np.float64)
+        mine = both & np.isfinite(own)
         scores[str(well)] = {"corr": float(np.corrcoef(pred[both], true[both])[0, 1]),
-                             "rmse": float(np.sqrt(np.mean((pred[both] - true[both]) ** 2))), "n": int(both.sum())}
+                             "rmse": float(np.sqrt(np.mean((pred[both] - true[both]) ** 2))), "n": int(both.sum()),
+                             "corr_well_inputs": float(np.corrcoef(own[mine], true[mine])[0, 1]) if mine.sum() > 2 else float("nan")}
     return scores
 
 

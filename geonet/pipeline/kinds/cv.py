@@ -8,17 +8,25 @@ from geonet.pipeline.context import StepContext, StepKind, jsonable, spec_option
 
 def run_cv(options: dict, ctx: StepContext) -> dict:
     from geonet.features.table import read_feature_table
-    from geonet.pipeline.kinds.train import cv_trial
+    from geonet.spec import TrainSpec
+    from geonet.workflows import cv
 
     folds = int(options.get("folds", 5))
     if folds == 0:
         folds = int(read_feature_table(options["table"])["WELL"].nunique())
-    out = cv_trial(options["table"], {**spec_options(KIND, options), "cv_folds": folds,
-                                      "cv_groups": options.get("groups")},
-                   tracking_uri=ctx.tracking_uri, experiment=ctx.experiment,
-                   run_name=options.get("run_name", ctx.step.name), parent_run_id=ctx.parent_run_id)
-    ctx.echo(f"cv over {folds} folds: {out['cv_metric']} {out['metrics']['cv_score']:.4f}")
-    return jsonable({**out, "folds": folds})
+    spec = TrainSpec.from_options(spec_options(KIND, options), source=f"step {ctx.step.name!r}")
+    result = cv(options["table"], spec, folds=folds, groups=options.get("groups"), tracking_uri=ctx.tracking_uri,
+                experiment=ctx.experiment, run_name=options.get("run_name", ctx.step.name),
+                parent_run_id=ctx.parent_run_id)
+    score = result.cv.monitor
+    wells = result.cv.per_well()
+    for row in wells:
+        ctx.echo(f"  well {row['well']} held out: " + ", ".join(
+            f"{m} {row[m]:.4f}" for m in (score, "r2", "macro_f1") if m in row and isinstance(row[m], float)))
+    ctx.echo(f"cv over {folds} folds: {score} {result.score:.4f}")
+    metrics = {f"cv_{m}_{stat}": v for m, s in result.summary.items() for stat, v in s.items() if stat in ("mean", "std")}
+    return jsonable({"run_id": result.run_id, "metrics": {"cv_score": result.score, **metrics}, "folds": folds,
+                     "cv_metric": score, "wells": wells})
 
 
 def _check(options: dict) -> None:

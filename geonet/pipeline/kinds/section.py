@@ -13,7 +13,8 @@ def run_section(options: dict, ctx: StepContext) -> dict:
     result = predict_section(options["model"], options["grid"], options["out_dir"], tracking_uri=ctx.tracking_uri,
                              **spec.to_json())
     for well, s in result.scores.items():
-        ctx.echo(f"{well}: correlation {s['corr']:.3f}, RMSE {s['rmse']:.4f} over {s['n']} samples")
+        ctx.echo(f"{well}: correlation {s['corr']:.3f}, RMSE {s['rmse']:.4f} over {s['n']} samples "
+                   f"(from the well's own inputs: correlation {s['corr_well_inputs']:.3f})")
     if ctx.tracker is not None:
         ctx.tracker.log_metrics({f"{k}_{w}": v for w, s in result.scores.items() for k, v in s.items()})
         for path in result.outputs:
