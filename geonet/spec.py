@@ -444,7 +444,14 @@ class SegySpec(Spec):
 
 
 @dataclass(frozen=True)
-class IngestSpec(SegySpec):
+class SegyNameSpec(SegySpec):
+    """:class:`SegySpec` and the name of one SEG-Y file's values (``ingest``, ``predict``)."""
+
+    segy_name: str = option("AMPLITUDE", "SEG-Y: the name of the values (a column of the table, e.g. AI).")
+
+
+@dataclass(frozen=True)
+class IngestSpec(SegyNameSpec):
     """The options of ``geonet ingest`` and of pipeline ``ingest`` steps (inputs and out aside)."""
 
     format: TableFormat = option(TableFormat.parquet, "Table format (csv writes provenance to <out>.meta.json).",
@@ -466,7 +473,6 @@ class IngestSpec(SegySpec):
     max_token_chars: int = option(256, "Refuse LAS files with a data value longer than this.", ge=1)
     max_header_mb: float = option(4.0, "Refuse LAS files whose header is larger than this (MB).", gt=0)
     max_file_mb: float = option(2000.0, "Refuse LAS files larger than this (MB); bounds memory per file.", gt=0)
-    segy_name: str = option("AMPLITUDE", "SEG-Y: the name of the values (a column of the table, e.g. AI).")
 
     def ingest_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of :func:`geonet.features.ingest.ingest` (beside inputs, out, progress):
@@ -531,7 +537,7 @@ class TieSpec(SegySpec):
 
 
 @dataclass(frozen=True)
-class PredictSpec(Spec):
+class PredictSpec(SegyNameSpec):
     """The options of ``geonet predict`` and of pipeline ``predict`` steps (model, inputs and out aside)."""
 
     format: TableFormat = option(TableFormat.parquet, "Table format of the predictions.", aliases=("fmt",))
@@ -539,7 +545,8 @@ class PredictSpec(Spec):
 
     def predict_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of :func:`geonet.workflows.predict` (beside model, inputs, out_dir)."""
-        return dict(fmt=self.format.value, plots=self.plots)
+        segy = {k: v for k, v in self.to_json().items() if k.startswith("segy_")}
+        return dict(fmt=self.format.value, plots=self.plots, **segy)
 
 
 # -- geonet section ---------------------------------------------------------------------------------

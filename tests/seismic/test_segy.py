@@ -46,9 +46,33 @@ def test_undefined_values_are_nan(tmp_path):
 
 
 def test_missing_traces_of_an_irregular_cube_are_nan(tmp_path):
-    path = write_segy(tmp_path / "c.sgy", _cube(1, 2), ilines=[1], xlines=[1, 3])
+    path = write_segy(tmp_path / "c.sgy", _cube(2, 3), ilines=[1, 2], xlines=[10, 11, 12], skip={(2, 11)})
     ds = read_segy(path)
-    assert ds.sizes["CROSSLINE"] == 2  # only the crosslines present
+    assert ds.sizes["INLINE"] == 2 and ds.sizes["CROSSLINE"] == 3
+    values = ds["AMPLITUDE"].values
+    assert np.isnan(values[1, 1]).all() and np.isnan(ds["X"].values[1, 1])
+    np.testing.assert_array_equal(values[1, 2], _cube(2, 3)[1, 2])  # the traces after the gap in place
+
+
+def test_predict_on_segy_writes_netcdf_and_segy(tmp_path):
+    from geonet.features.grids import predict_grid  # noqa: F401 - the path predict uses
+    from geonet.spec import TrainSpec
+    from geonet.train.fitting import fit_model
+    from geonet.workflows.predict import predict
+
+    rng = np.random.default_rng(0)
+    amp = rng.normal(size=400)
+    table = pd.DataFrame({"WELL": np.repeat(["A", "B"], 200), "DEPTH_M": np.tile(np.arange(200.0), 2),
+                          "AMPLITUDE": amp, "TARGET": 2 * amp})
+    spec = TrainSpec.from_options(dict(target="TARGET", features=["AMPLITUDE"], context=0, context_windows=[],
+                                       hidden=[4], epochs=3, ensemble=1, val_wells=["B"]))
+    fit_model(table, spec).model.save(tmp_path / "model")
+    src = write_segy(tmp_path / "line.sgy", _cube(1, 3), ilines=[5], xlines=[1, 2, 3], delay_ms=100)
+    result = predict(str(tmp_path / "model"), [src], tmp_path / "out")
+    assert {p.name for p in result.outputs} == {"line_geonet.nc", "line_geonet.sgy"}
+    back = read_segy(tmp_path / "out" / "line_geonet.sgy")
+    np.testing.assert_allclose(back["TWT"].values, read_segy(src)["TWT"].values)
+    assert np.isfinite(back["AMPLITUDE"].values).all()
 
 
 def test_duplicate_positions_refused(tmp_path):
