@@ -11,6 +11,7 @@ header 3217, else trace byte 117, µs). A 2-D line has one inline (or whatever i
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,9 +81,12 @@ def _scaled(raw: np.ndarray, scalar: np.ndarray) -> np.ndarray:
     return raw.astype(np.float64) * factor
 
 
-def read_segy(path: str | Path, layout: SegyLayout = SegyLayout()):
+def read_segy(path: str | Path, layout: SegyLayout = SegyLayout(), *, max_eager_mb: float = 256.0):
     """Read a SEG-Y file into an ``xarray.Dataset`` (``layout.name`` on INLINE × CROSSLINE × TWT|DEPTH).
 
+    The headers are read at once; the samples too when they take at most ``max_eager_mb``, else
+    lazily (a dask array in blocks of whole inlines of about 64 MB, each read from the file when a
+    block of the grid path asks for it), so a cube larger than memory streams like a NetCDF.
     Raises :class:`GridError` naming the file for unreadable files or headers that place two traces
     at one (inline, crossline).
     """
@@ -99,14 +103,21 @@ def read_segy(path: str | Path, layout: SegyLayout = SegyLayout()):
             y = _scaled(np.asarray(f.attributes(layout.y_byte)[:]), scalar)
         except (KeyError, IndexError, ValueError) as exc:
             raise GridError(f"bad trace-header byte location ({exc})", path=path) from None
-        traces = np.asarray(f.trace.raw[:], dtype=np.float32).reshape(f.tracecount, len(samples))
     ilines, i = np.unique(il, return_inverse=True)
     xlines, j = np.unique(xl, return_inverse=True)
     if len(np.unique(i * len(xlines) + j)) < len(il):
         raise GridError(f"several traces share an (inline, crossline) pair: are bytes {layout.inline_byte}/"
                         f"{layout.crossline_byte} the inline/crossline numbers?", path=path)
-    data = np.full((len(ilines), len(xlines), len(samples)), np.nan, dtype=np.float32)
-    data[i, j] = undefined_to_nan(traces, layout.nulls)
+    trace_of = np.full((len(ilines), len(xlines)), -1, dtype=np.int64)
+    trace_of[i, j] = np.arange(len(il))
+    reader = _TraceGrid(path, trace_of, len(samples), layout.nulls)
+    if math.prod(reader.shape) * 4 <= max_eager_mb * 2**20:
+        data = reader[:, :, :]
+    else:
+        import dask.array as da
+
+        per_inline = max(1, int(64 * 2**20 // max(1, len(xlines) * len(samples) * 4)))
+        data = da.from_array(reader, chunks=(per_inline, -1, -1), asarray=True, lock=False, fancy=False)
     grid_x = np.full((len(ilines), len(xlines)), np.nan)
     grid_y = np.full_like(grid_x, np.nan)
     grid_x[i, j], grid_y[i, j] = x, y
@@ -154,6 +165,29 @@ def write_netcdf(ds, out: str | Path) -> Path:
     with atomic_path(out) as tmp:
         ds.to_netcdf(tmp, engine="h5netcdf")
     return out
+
+
+class _TraceGrid:
+    """The samples of a SEG-Y file as an array-like on (inline index, crossline index, sample):
+    ``[a:b, :, :]`` opens the file and reads the traces of inlines a…b (absent traces are NaN)."""
+
+    def __init__(self, path: Path, trace_of: np.ndarray, n_samples: int, nulls: tuple[float, ...]):
+        self.path, self.trace_of, self.nulls = path, trace_of, nulls
+        self.shape = (*trace_of.shape, n_samples)
+        self.dtype, self.ndim = np.dtype(np.float32), 3
+
+    def __getitem__(self, key) -> np.ndarray:
+        key = key if isinstance(key, tuple) else (key,)
+        key = key + (slice(None),) * (3 - len(key))
+        index = self.trace_of[key[0], key[1]]
+        out = np.full((*index.shape, self.shape[2]), np.nan, dtype=np.float32)
+        wanted = index[index >= 0]
+        if wanted.size:
+            with _open(self.path) as f:
+                raw = np.stack([f.trace.raw[int(t)] for t in wanted]) if wanted.size < f.tracecount \
+                    else np.asarray(f.trace.raw[:])[wanted]
+            out[index >= 0] = undefined_to_nan(raw, self.nulls)
+        return out[..., key[2]]
 
 
 def undefined_to_nan(values: np.ndarray, nulls: tuple[float, ...] = ()) -> np.ndarray:

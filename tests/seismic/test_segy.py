@@ -126,3 +126,15 @@ def test_cli_ingest_segy_with_byte_options(tmp_path):
     assert res.exit_code == 0, res.output
     df = pd.read_parquet(out)
     assert sorted(df["CROSSLINE"].unique()) == [1, 2] and (df["INLINE"] == 3).all()
+
+
+def test_large_cubes_are_read_lazily_with_the_same_values(tmp_path):
+    data = _cube(3, 4, 6)
+    path = write_segy(tmp_path / "c.sgy", data, ilines=[1, 2, 3], xlines=[1, 2, 3, 4], skip={(2, 3)})
+    eager = read_segy(path)["AMPLITUDE"].values
+    lazy = read_segy(path, max_eager_mb=0)["AMPLITUDE"]
+    assert lazy.chunks is not None  # dask-backed: nothing read yet
+    np.testing.assert_array_equal(lazy.values, eager)
+    np.testing.assert_array_equal(lazy.isel(INLINE=slice(1, 3), CROSSLINE=[0, 2], TWT=slice(2, 5)).values,
+                                  eager[1:3][:, [0, 2], 2:5])
+    assert np.isnan(eager[1, 2]).all()
