@@ -562,3 +562,4 @@ class SectionSpec(Spec):
                                    path="maybe_path", show_default="the grid's source SEG-Y with the same samples")
     credit: str = option("", "Credit line of the data's licence, printed under the picture.")
     plots: bool = option(True, "Write the section picture (PNG).")
+    inline: int | None = option(None, "The inline to draw.", show_default="the one with the most tied wells, else the middle one")

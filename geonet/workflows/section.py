@@ -3,8 +3,9 @@
 The grid is the NetCDF ``geonet tie --grid-out`` writes (SEG-Y values and their attributes on
 INLINE × CROSSLINE × TWT). Writes ``<name>_geonet.nc`` (the prediction on the grid's coordinates,
 block by block), ``<name>_geonet.sgy`` (the prediction with the headers of the source SEG-Y whose
-samples match the grid), ``<name>_geonet.png`` (a colour section of the first inline with the wells
-drawn at their crosslines in their own log values, and the data's credit line) and
+samples match the grid), ``<name>_geonet.png`` (a colour section of one inline with the wells
+drawn at their crosslines in their own log values, and the data's credit line; the inline with the
+most tied wells unless ``inline`` says) and
 ``section_scores.json``: at each tied well, the correlation and RMSE between the predicted trace and
 the well's own target log in time (from the tie table).
 """
@@ -33,7 +34,7 @@ class SectionResult:
 
 def predict_section(model: str, grid: str | Path, out_dir: str | Path, *, tie_table: str | Path | None = None,
                     segy_like: str | Path | None = None, credit: str = "", tracking_uri: str | None = None,
-                    plots: bool = True) -> SectionResult:
+                    plots: bool = True, inline: int | None = None) -> SectionResult:
     """Predict every cell of ``grid`` with ``model``; write NetCDF, SEG-Y, picture and well scores."""
     from geonet.features.grids import predict_grid
     from geonet.io.grid import open_grid
@@ -70,8 +71,13 @@ def predict_section(model: str, grid: str | Path, out_dir: str | Path, *, tie_ta
     if plots:
         from geonet.tracking.plots import save_figure, section_plot
 
-        fig = section_plot(values[0], np.asarray(src_ds["CROSSLINE"].values), twt, wells=_well_marks(wells, loaded.target),
-                           label=f"{col} (inline {int(src_ds['INLINE'].values[0])})", credit=credit)
+        ilines = [int(v) for v in np.asarray(src_ds["INLINE"].values)]
+        il = inline if inline is not None else _busiest_inline(wells, ilines)
+        if il not in ilines:
+            raise InputError(f"inline {il} is not in the grid ({ilines[0]}…{ilines[-1]})", path=grid)
+        marks = [m for m in _well_marks(wells, loaded.target) if m["inline"] == il]
+        fig = section_plot(values[ilines.index(il)], np.asarray(src_ds["CROSSLINE"].values), twt, wells=marks,
+                           label=f"{col} (inline {il})", credit=credit)
         result.outputs.append(save_figure(fig, out_dir / f"{stem}_geonet.png"))
     return result
 
@@ -124,12 +130,20 @@ def _well_scores(wells: pd.DataFrame, values, ds, twt, model) -> dict[str, dict[
     return scores
 
 
+def _busiest_inline(wells: pd.DataFrame, ilines: list[int]) -> int:
+    """The inline with the most tied wells, else the middle one."""
+    if not wells.empty and "INLINE" in wells.columns and wells["INLINE"].notna().any():
+        per_well = wells.dropna(subset=["INLINE"]).groupby("WELL")["INLINE"].first()
+        return int(per_well.value_counts().idxmax())
+    return ilines[len(ilines) // 2]
+
+
 def _well_marks(wells: pd.DataFrame, target: str) -> list[dict]:
     """For the picture: each tied well's crossline, times and target values."""
     if wells.empty or "CROSSLINE" not in wells.columns:
         return []
     marks = []
     for well, part in wells.dropna(subset=["CROSSLINE"]).groupby("WELL", sort=False):
-        marks.append(dict(name=str(well), crossline=float(part["CROSSLINE"].iloc[0]),
+        marks.append(dict(name=str(well), inline=int(part["INLINE"].iloc[0]), crossline=float(part["CROSSLINE"].iloc[0]),
                           twt=part["TWT"].to_numpy(np.float64), values=part[target].to_numpy(np.float64)))
     return marks
