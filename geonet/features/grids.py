@@ -66,8 +66,13 @@ def ingest_grid(path: Path, out: Path, fmt: str, table: AliasTable, max_cells: i
             "path": str(path), "sha256": grid_sha256(path), "well": None,
             "mnemonics": {names[n][0]: n for n in every},
             "units": {names[n][0]: names[n][2] for n in every}}]}
+    label = f"{path.name} (grid {' × '.join(str(ds.sizes[d]) for d in dims)})"
+    if last_dim != "DEPTH_M" and np.isfinite(lo):  # time (or another axis): its range in the label, not as depth
+        unit = names[dims[-1]][2]
+        label = f"{label[:-1]}, {last_dim} {lo:g}–{hi:g}{' ' + unit if unit else ''})"
+        lo, hi = np.inf, -np.inf
     return {
-        "well": f"{path.name} (grid {' × '.join(str(ds.sizes[d]) for d in dims)})", "rows": rows,
+        "well": label, "rows": rows,
         "curves": var_cols, "null_fraction": nan_cells / max(1, rows * len(var_cols)),
         "depth_min": None if not np.isfinite(lo) else lo, "depth_max": None if not np.isfinite(hi) else hi,
     }
