@@ -50,6 +50,7 @@ Missing = _choices("Missing", ["impute", "drop"])
 Scaler = _choices("Scaler", ["zscore", "robust"])
 TableFormat = _choices("TableFormat", ["parquet", "csv"])
 DuplicateDepths = _choices("DuplicateDepths", ["first", "mean"])
+SegyDomain = _choices("SegyDomain", ["time", "depth"])
 MonitorName = _choices("MonitorName", ["auto", "macro_f1", "accuracy", "penalty", "rmse", "mae", "r2", "loss"])
 
 #: columns of a feature table that can never be a training target
@@ -423,7 +424,34 @@ class TrainSpec(Spec):
 
 
 @dataclass(frozen=True)
-class IngestSpec(Spec):
+class SegySpec(Spec):
+    """Where SEG-Y trace headers keep their numbers (shared by ``ingest``, ``tie`` and ``section``)."""
+
+    segy_inline_byte: int = option(189, "SEG-Y: trace-header byte of the inline number.", ge=1, le=237)
+    segy_crossline_byte: int = option(193, "SEG-Y: trace-header byte of the crossline number.", ge=1, le=237)
+    segy_x_byte: int = option(181, "SEG-Y: trace-header byte of the CDP X (scaled by the coordinate scalar, byte 71).", ge=1, le=237)
+    segy_y_byte: int = option(185, "SEG-Y: trace-header byte of the CDP Y (scaled by the coordinate scalar, byte 71).", ge=1, le=237)
+    segy_domain: SegyDomain = option(SegyDomain.time, "SEG-Y: samples in time (TWT, ms) or depth (m).")
+    segy_nulls: tuple[float, ...] = option((), "SEG-Y: values meaning undefined, beside non-finite ones and |v| ≥ 1e30.",
+                                           show_default="none")
+
+    def segy_layout(self, name: str = "AMPLITUDE"):
+        """The :class:`geonet.io.segy.SegyLayout` of these options."""
+        from geonet.io.segy import SegyLayout
+
+        return SegyLayout(self.segy_inline_byte, self.segy_crossline_byte, self.segy_x_byte, self.segy_y_byte,
+                          self.segy_domain.value, name, tuple(float(v) for v in self.segy_nulls))
+
+
+@dataclass(frozen=True)
+class SegyNameSpec(SegySpec):
+    """:class:`SegySpec` and the name of one SEG-Y file's values (``ingest``, ``predict``)."""
+
+    segy_name: str = option("AMPLITUDE", "SEG-Y: the name of the values (a column of the table, e.g. AI).")
+
+
+@dataclass(frozen=True)
+class IngestSpec(SegyNameSpec):
     """The options of ``geonet ingest`` and of pipeline ``ingest`` steps (inputs and out aside)."""
 
     format: TableFormat = option(TableFormat.parquet, "Table format (csv writes provenance to <out>.meta.json).",
@@ -471,11 +499,45 @@ def read_spec_file(spec: type[Spec], path: str | Path, *, section: str):
     return spec.from_options(table, source=str(path))
 
 
+# -- geonet tie --------------------------------------------------------------------------------------
+
+
+TwtUnit = _choices("TwtUnit", ["auto", "s", "ms"])
+
+
+@dataclass(frozen=True)
+class TieSpec(SegySpec):
+    """The options of ``geonet tie`` and of pipeline ``tie`` steps (seismic files, wells and out aside)."""
+
+    segy_names: tuple[str, ...] = option(("AMPLITUDE",), "Comma-separated names of the SEG-Y files' values, one per file (AMPLITUDE,AI).")
+    time_depth: str | None = option(None, "Checkshot table or folder of tables (MD, TWT per well).", path="maybe_path",
+                                    show_default="required")
+    twt_unit: TwtUnit = option(TwtUnit.auto, "TWT unit of the checkshot tables: auto (from the column name, else s when all values are below 20), s or ms.")
+    positions: str | None = option(None, "Well positions: LAS files, .track files or a WELL,X,Y table (file or folder).",
+                                   path="maybe_path", show_default="the LAS headers of the wells table's sources")
+    tolerance_m: float = option(50.0, "Largest distance (m) from a well to its nearest trace; farther wells keep their logs only.", gt=0)
+    amplitude: str = option("AMPLITUDE", "The values whose envelope, instantaneous phase and frequency are computed.")
+    smoothed: tuple[str, ...] = option(("AI",), "Values (grid and well logs alike) smoothed into <NAME>_SMOOTH.")
+    smooth_ms: float = option(40.0, "Window of the smoothing (ms).", ge=0)
+    twt_min: float | None = option(None, "Keep tie rows from this TWT (ms).", show_default="all")
+    twt_max: float | None = option(None, "Keep tie rows up to this TWT (ms).", show_default="all")
+    format: TableFormat = option(TableFormat.parquet, "Table format (csv writes provenance to <out>.meta.json).")
+
+    def check(self) -> None:
+        if self.time_depth is None:
+            raise ValueError("time_depth: required (a checkshot table or folder of tables)")
+
+    def recipe(self):
+        from geonet.features.seismic import AttributeRecipe
+
+        return AttributeRecipe(self.amplitude, tuple(self.smoothed), self.smooth_ms)
+
+
 # -- geonet predict ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class PredictSpec(Spec):
+class PredictSpec(SegyNameSpec):
     """The options of ``geonet predict`` and of pipeline ``predict`` steps (model, inputs and out aside)."""
 
     format: TableFormat = option(TableFormat.parquet, "Table format of the predictions.", aliases=("fmt",))
@@ -483,4 +545,21 @@ class PredictSpec(Spec):
 
     def predict_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of :func:`geonet.workflows.predict` (beside model, inputs, out_dir)."""
-        return dict(fmt=self.format.value, plots=self.plots)
+        segy = {k: v for k, v in self.to_json().items() if k.startswith("segy_")}
+        return dict(fmt=self.format.value, plots=self.plots, **segy)
+
+
+# -- geonet section ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionSpec(Spec):
+    """The options of ``geonet section`` and of pipeline ``section`` steps (model, grid, out_dir aside)."""
+
+    tie_table: str | None = option(None, "The tie table (`geonet tie`): wells drawn on the section and scored against the prediction.",
+                                   path="maybe_path", show_default="none")
+    segy_like: str | None = option(None, "SEG-Y whose headers the SEG-Y output copies (its samples must be the grid's).",
+                                   path="maybe_path", show_default="the grid's source SEG-Y with the same samples")
+    credit: str = option("", "Credit line of the data's licence, printed under the picture.")
+    plots: bool = option(True, "Write the section picture (PNG).")
+    inline: int | None = option(None, "The inline to draw.", show_default="the one with the most tied wells, else the middle one")

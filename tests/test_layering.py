@@ -16,6 +16,7 @@ ONLY_IN = {
     "matplotlib": {"tracking"},
     "lasio": {"io"},
     "xarray": {"io"},
+    "segyio": {"io"},
     "typer": {"cli"},
 }
 

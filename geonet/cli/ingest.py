@@ -16,7 +16,7 @@ from geonet.spec import IngestSpec
 @handle_errors
 @spec_command(IngestSpec)
 def ingest_command(
-    inputs: Annotated[list[str], typer.Argument(metavar="INPUT", help="LAS files, CSV/Parquet tables, a NetCDF/Zarr grid; files, folders or globs.")],
+    inputs: Annotated[list[str], typer.Argument(metavar="INPUT", help="LAS files, CSV/Parquet tables, a NetCDF/Zarr grid or a SEG-Y file; files, folders or globs.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output table.", metavar="FILE")] = Path("data/features.parquet"),
     no_progress: Annotated[bool, typer.Option("--no-progress", help="Hide the progress bar.", metavar="")] = False,
     *,

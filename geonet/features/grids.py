@@ -32,22 +32,24 @@ def grid_naming(table: AliasTable | None = None) -> Callable[[str, str, bool], t
     return naming
 
 
-def predict_grid(src_path, out_path, predict_fn, *, aliases=None, max_cells: int = 1 << 20):
+def predict_grid(src_path, out_path, predict_fn, *, aliases=None, max_cells: int = 1 << 20, segy=None):
     """:func:`geonet.io.grid.predict_grid` with the same column names ``ingest`` gives for grids."""
     from geonet.io.grid import predict_grid as _predict
 
-    return _predict(src_path, out_path, predict_fn, naming=grid_naming(load_alias_table(aliases)), max_cells=max_cells)
+    return _predict(src_path, out_path, predict_fn, naming=grid_naming(load_alias_table(aliases)),
+                    max_cells=max_cells, segy=segy)
 
 
-def ingest_grid(path: Path, out: Path, fmt: str, table: AliasTable, max_cells: int) -> dict:
+def ingest_grid(path: Path, out: Path, fmt: str, table: AliasTable, max_cells: int, segy=None) -> dict:
     """Stream one grid into the table at ``out``; returns the per-grid summary (rows, curves, ...)."""
-    from geonet.io.grid import grid_blocks, grid_column_names, grid_layout, grid_sha256, open_grid
+    from geonet.io.grid import grid_blocks, grid_column_names, grid_coords, grid_layout, grid_sha256, open_grid
     from geonet.io.write import TableStream
 
-    ds = open_grid(path)
+    ds = open_grid(path, segy)
     naming = grid_naming(table)
     dims, variables = grid_layout(ds, path)
     names = grid_column_names(ds, dims, variables, naming, path)
+    coords = grid_coords(ds, dims)
     var_cols = [names[v][0] for v in variables]
     rows, nan_cells, lo, hi = 0, 0, np.inf, -np.inf
     last_dim = names[dims[-1]][0]
@@ -58,13 +60,19 @@ def ingest_grid(path: Path, out: Path, fmt: str, table: AliasTable, max_cells: i
             nan_cells += int(block[var_cols].isna().to_numpy().sum())
             if len(block) and block[last_dim].dtype.kind in "if":
                 lo, hi = min(lo, float(block[last_dim].min())), max(hi, float(block[last_dim].max()))
-        units = {names[n][0]: ("m" if names[n][0] == "DEPTH_M" else names[n][2]) for n in (*dims, *variables)}
+        every = (*dims, *coords, *variables)
+        units = {names[n][0]: ("m" if names[n][0] == "DEPTH_M" else names[n][2]) for n in every}
         stream.meta = {"geonet_version": __version__, "units": units, "sources": [{
             "path": str(path), "sha256": grid_sha256(path), "well": None,
-            "mnemonics": {names[n][0]: n for n in (*dims, *variables)},
-            "units": {names[n][0]: names[n][2] for n in (*dims, *variables)}}]}
+            "mnemonics": {names[n][0]: n for n in every},
+            "units": {names[n][0]: names[n][2] for n in every}}]}
+    label = f"{path.name} (grid {' × '.join(str(ds.sizes[d]) for d in dims)})"
+    if last_dim != "DEPTH_M" and np.isfinite(lo):  # time (or another axis): its range in the label, not as depth
+        unit = names[dims[-1]][2]
+        label = f"{label[:-1]}, {last_dim} {lo:g}–{hi:g}{' ' + unit if unit else ''})"
+        lo, hi = np.inf, -np.inf
     return {
-        "well": f"{path.name} (grid {' × '.join(str(ds.sizes[d]) for d in dims)})", "rows": rows,
+        "well": label, "rows": rows,
         "curves": var_cols, "null_fraction": nan_cells / max(1, rows * len(var_cols)),
         "depth_min": None if not np.isfinite(lo) else lo, "depth_max": None if not np.isfinite(hi) else hi,
     }

@@ -108,9 +108,13 @@ def ingest(
     well_col: str | None = None, depth_col: str | None = None, depth_unit: str | None = None,
     duplicates: str = "first", max_line_chars: int = 16_384, max_token_chars: int = 256,
     max_header_mb: float = 4.0, max_file_mb: float = 2000.0,
+    segy_inline_byte: int = 189, segy_crossline_byte: int = 193, segy_x_byte: int = 181, segy_y_byte: int = 185,
+    segy_domain: str = "time", segy_name: str = "AMPLITUDE", segy_nulls: tuple[float, ...] = (),
 ) -> IngestReport:
     """Ingest wells (LAS/tables) into one feature table at ``out``, or one grid into its own table.
 
+    A SEG-Y file is a grid; ``segy_*`` say where its trace headers keep inline, crossline and CDP X/Y
+    (:class:`geonet.io.segy.SegyLayout`), what its samples are, its values' name and undefined values.
     Bad files are skipped and listed in ``report.skipped`` (``strict`` raises at the first one).
     ``jobs``: worker processes (``None``: every core when there is more than one file).
     Raises :class:`ConfigError` for bad options or grids mixed with wells, :class:`InputError`
@@ -131,7 +135,11 @@ def ingest(
         raise InputError(missing[0][1], path=missing[0][0])
     grids = [p for p in files if input_kind(p) == "grid"]
     if grids:
-        return _one_grid(grids, files, out, format, table, grid_block_cells, step_m, labels, missing)
+        from geonet.io.segy import SegyLayout
+
+        segy = SegyLayout(segy_inline_byte, segy_crossline_byte, segy_x_byte, segy_y_byte, str(segy_domain),
+                          segy_name, tuple(float(v) for v in segy_nulls))
+        return _one_grid(grids, files, out, format, table, grid_block_cells, step_m, labels, missing, segy)
     if not files:
         raise InputError("no input files found" + (f" ({missing[0][0]}: {missing[0][1]})" if missing else ""))
     label_kind, label_table = read_labels(labels) if labels is not None else (None, None)
@@ -209,7 +217,7 @@ def prepare_file(path: Path, *, options: LoadOptions, step_m: float | None, labe
     return WellTable(parts, loaded.provenance)
 
 
-def _one_grid(grids, files, out, format, table, max_cells, step_m, labels, missing) -> IngestReport:
+def _one_grid(grids, files, out, format, table, max_cells, step_m, labels, missing, segy=None) -> IngestReport:
     from geonet.features.grids import ingest_grid
 
     if len(files) > len(grids) or len(grids) > 1:
@@ -219,7 +227,7 @@ def _one_grid(grids, files, out, format, table, max_cells, step_m, labels, missi
         )
     if step_m is not None or labels is not None:
         raise ConfigError("--step-m and --labels apply to wells, not to grids")
-    summary = ingest_grid(grids[0], out, format, table, max_cells)
+    summary = ingest_grid(grids[0], out, format, table, max_cells, segy)
     report = IngestReport(out_path=out, rows=summary["rows"], curves=summary["curves"], kind="grid", skipped=list(missing))
     report.per_well.append({**summary, "curves": len(summary["curves"])})
     return report

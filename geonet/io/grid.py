@@ -18,6 +18,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from geonet.errors import GridError
+from geonet.io.segy import SEGY_SUFFIXES, SegyLayout, is_segy_path
 
 GRID_SUFFIXES = {".nc", ".nc4", ".netcdf", ".zarr", ".h5", ".cdf"}
 Naming = Callable[[str, str, bool], tuple[str, float]]
@@ -29,16 +30,21 @@ def default_naming(name: str, unit: str, is_dim: bool) -> tuple[str, float]:
 
 def is_grid_path(path: str | Path) -> bool:
     p = Path(path)
-    return p.suffix.lower() in GRID_SUFFIXES or (p.is_dir() and ((p / ".zgroup").exists() or (p / "zarr.json").exists()))
+    return p.suffix.lower() in GRID_SUFFIXES | SEGY_SUFFIXES or (p.is_dir() and ((p / ".zgroup").exists() or (p / "zarr.json").exists()))
 
 
-def open_grid(path: str | Path):
-    """Open a NetCDF file or Zarr store lazily (dask chunks). Raises :class:`GridError`."""
+def open_grid(path: str | Path, segy: SegyLayout | None = None):
+    """Open a NetCDF file or Zarr store lazily (dask chunks), or read a SEG-Y file (header bytes from
+    ``segy``, default :class:`SegyLayout`). Raises :class:`GridError`."""
     import xarray as xr
 
     path = Path(path)
     if not path.exists():
         raise GridError("file not found", path=path)
+    if is_segy_path(path):
+        from geonet.io.segy import read_segy
+
+        return read_segy(path, segy or SegyLayout())
     try:
         if path.is_dir() or path.suffix.lower() == ".zarr":
             return xr.open_zarr(path, chunks={})
@@ -55,6 +61,11 @@ def grid_layout(ds, path) -> tuple[tuple[str, ...], list[str]]:
     dims = max((ds[v].dims for v in variables), key=len)
     used = [v for v in variables if set(ds[v].dims) <= set(dims)]
     return tuple(dims), used
+
+
+def grid_coords(ds, dims) -> list[str]:
+    """Non-dimension coordinates on some of ``dims`` (a seismic grid's X and Y): columns too."""
+    return [str(c) for c in ds.coords if c not in dims and ds[c].ndim > 0 and set(ds[c].dims) <= set(dims)]
 
 
 def grid_sha256(path: str | Path) -> str:
@@ -88,17 +99,19 @@ def grid_blocks(ds, path, *, naming: Naming = default_naming, max_cells: int = 1
     dims, variables = grid_layout(ds, path)
     shape = tuple(ds.sizes[d] for d in dims)
     names = grid_column_names(ds, dims, variables, naming, path)
+    columns = [*grid_coords(ds, dims), *variables]
     for combo in itertools.product(*_block_slices(shape, max_cells)):
         isel = dict(zip(dims, combo))
         block = ds[variables].isel(isel).load()
-        yield isel, _block_frame(block, dims, variables, names)
+        yield isel, _block_frame(block, dims, columns, names)
 
 
 def grid_column_names(ds, dims, variables, naming: Naming, path=None) -> dict[str, tuple[str, float, str]]:
     """name → (column, scale, original unit) for dims and variables; checks columns are unique."""
     names = {}
-    for name in (*dims, *variables):
-        is_dim = name in dims
+    coords = grid_coords(ds, dims)
+    for name in (*dims, *coords, *variables):
+        is_dim = name in dims or name in coords
         unit = str(ds[name].attrs.get("units", "")) if name in ds.variables else ""
         col, scale = naming(name, unit, is_dim)
         names[name] = (col, scale, unit)
@@ -139,7 +152,8 @@ def _expand(arr, var_dims, dims):
     return arr[index]
 
 
-def predict_grid(src_path, out_path, predict_fn, *, naming: Naming = default_naming, max_cells: int = 1 << 20) -> Path:
+def predict_grid(src_path, out_path, predict_fn, *, naming: Naming = default_naming, max_cells: int = 1 << 20,
+                 segy: SegyLayout | None = None) -> Path:
     """Run ``predict_fn`` over a grid block by block and write its outputs as a NetCDF (h5netcdf).
 
     ``predict_fn(df)`` gets one block as a DataFrame (the same columns as ``geonet ingest`` gives for
@@ -152,16 +166,15 @@ def predict_grid(src_path, out_path, predict_fn, *, naming: Naming = default_nam
     from geonet.atomic import atomic_path
 
     src_path, out_path = Path(src_path), Path(out_path)
-    ds = open_grid(src_path)
+    ds = open_grid(src_path, segy)
     dims, _ = grid_layout(ds, src_path)
     shape = tuple(ds.sizes[d] for d in dims)
     with atomic_path(out_path) as tmp, h5netcdf.File(tmp, "w") as f:
         f.dimensions = dict(zip(dims, shape))
-        for d in dims:
-            if d in ds.coords:
-                values = np.asarray(ds[d].values)
-                var = f.create_variable(d, (d,), data=values)
-                var.attrs.update({k: v for k, v in ds[d].attrs.items() if isinstance(v, (str, int, float))})
+        for d in [*(d for d in dims if d in ds.coords), *grid_coords(ds, dims)]:
+            values = np.asarray(ds[d].values)
+            var = f.create_variable(d, ds[d].dims, data=values)
+            var.attrs.update({k: v for k, v in ds[d].attrs.items() if isinstance(v, (str, int, float))})
         created: dict = {}
         for isel, df in grid_blocks(ds, src_path, naming=naming, max_cells=max_cells):
             result = predict_fn(df)

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from geonet.pipeline.context import StepKind
-from geonet.pipeline.kinds import derive, evaluate, ingest, predict, sweep, train
+from geonet.pipeline.kinds import cv, derive, evaluate, ingest, predict, section, sweep, tie, train
 
-STEP_KINDS: dict[str, StepKind] = {m.KIND.kind: m.KIND for m in (ingest, derive, train, evaluate, predict, sweep)}
+STEP_KINDS: dict[str, StepKind] = {m.KIND.kind: m.KIND for m in (ingest, derive, tie, train, cv, evaluate, predict, section, sweep)}

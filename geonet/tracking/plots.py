@@ -227,3 +227,58 @@ def cv_well_scores(rows: Sequence[Mapping], metric: str, *, better: str = "max")
         ax.legend(loc="best", fontsize="small")
     ax.grid(True, axis="x", alpha=0.3)
     return fig
+
+
+def _range(values: np.ndarray) -> tuple[float, float]:
+    finite = values[np.isfinite(values)]
+    return tuple(np.percentile(finite, [1, 99])) if finite.size else (np.inf, -np.inf)
+
+
+def section_plot(values: np.ndarray, crosslines: np.ndarray, twt_ms: np.ndarray, *, wells: Sequence[Mapping] = (),
+                 label: str = "", credit: str = "", cmap: str = "viridis") -> Figure:
+    """A colour section (``values``: crosslines × samples) with wells drawn at their crosslines as
+    strips coloured by their own log values on the same colour scale, and a credit line below."""
+    from matplotlib.colors import Normalize
+
+    fig = _new_figure(figsize=(12, 6))
+    ax = fig.add_subplot(1, 1, 1)
+    lo, hi = _range(values)
+    for w in wells:  # one colour scale spanning the section and the wells' logs
+        w_lo, w_hi = _range(np.asarray(w["values"], dtype=np.float64))
+        lo, hi = min(lo, w_lo), max(hi, w_hi)
+    lo, hi = (lo, hi) if np.isfinite(lo) and np.isfinite(hi) else (0.0, 1.0)
+    norm = Normalize(vmin=lo, vmax=hi if hi > lo else lo + 1)
+    dx = float(np.median(np.diff(crosslines))) if len(crosslines) > 1 else 1.0
+    dt = float(np.median(np.diff(twt_ms))) if len(twt_ms) > 1 else 1.0
+    extent = (crosslines[0] - dx / 2, crosslines[-1] + dx / 2, twt_ms[-1] + dt / 2, twt_ms[0] - dt / 2)
+    image = ax.imshow(np.ma.masked_invalid(values.T), aspect="auto", extent=extent, cmap=cmap, norm=norm,
+                      interpolation="nearest")
+    half = max(3.0, 0.008 * (crosslines[-1] - crosslines[0]))  # strip half-width in crosslines
+    for w in wells:  # regular times (one row per sample, as the tie table has them)
+        t, v = np.asarray(w["twt"], dtype=np.float64), np.asarray(w["values"], dtype=np.float64)
+        ok = np.flatnonzero(np.isfinite(v))
+        if not ok.size:
+            continue
+        t, v = t[ok[0]: ok[-1] + 1], v[ok[0]: ok[-1] + 1]
+        x0, x1 = w["crossline"] - half, w["crossline"] + half
+        ax.imshow(np.ma.masked_invalid(v[:, None]), aspect="auto", extent=(x0, x1, t[-1] + dt / 2, t[0] - dt / 2),
+                  cmap=cmap, norm=norm, interpolation="nearest", zorder=3)
+        ax.plot([x0, x1, x1, x0, x0], [t[0], t[0], t[-1], t[-1], t[0]], color="k", lw=0.8, zorder=4)
+        ax.annotate(w["name"], (w["crossline"], t[0]), xytext=(0, 4), textcoords="offset points", ha="center",
+                    va="bottom", fontsize=9, weight="bold", zorder=5)
+    rows = np.flatnonzero(np.isfinite(values).any(axis=0))  # times holding values, with the wells'
+    t_lo = min([twt_ms[rows[0]]] if rows.size else [twt_ms[0]]) - 10 * dt
+    t_hi = max([twt_ms[rows[-1]]] if rows.size else [twt_ms[-1]]) + 10 * dt
+    for w in wells:
+        t = np.asarray(w["twt"])[np.isfinite(np.asarray(w["values"], dtype=np.float64))]
+        if t.size:
+            t_lo, t_hi = min(t_lo, t.min() - 10 * dt), max(t_hi, t.max() + 10 * dt)
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(min(t_hi, extent[2]), max(t_lo, extent[3]))
+    ax.set_xlabel("crossline")
+    ax.set_ylabel("TWT (ms)")
+    fig.colorbar(image, ax=ax, label=label, fraction=0.03, pad=0.01)
+    ax.set_title(f"{label}; wells in their own log values" if wells else label)
+    if credit:
+        fig.text(0.01, 0.005, credit, fontsize=8, ha="left", va="bottom")
+    return fig

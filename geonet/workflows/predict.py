@@ -3,7 +3,8 @@
 - LAS input → a copy of the LAS with the prediction added as curves (class code and one
   probability curve per class, or the predicted value), plus one table of every well's predictions.
 - Table input (CSV/Parquet) → the same table of predictions.
-- Grid input (NetCDF/Zarr) → a NetCDF with the prediction as new variables on the same coordinates.
+- Grid input (NetCDF/Zarr/SEG-Y) → a NetCDF with the prediction as new variables on the same
+  coordinates; a SEG-Y input also gets ``<name>_geonet.sgy``, the prediction with its headers.
 """
 
 from __future__ import annotations
@@ -38,17 +39,23 @@ def predict(
     tracking_uri: str | None = None,
     fmt: str = "parquet",
     plots: bool = True,
+    segy_inline_byte: int = 189, segy_crossline_byte: int = 193, segy_x_byte: int = 181, segy_y_byte: int = 185,
+    segy_domain: str = "time", segy_name: str = "AMPLITUDE", segy_nulls: tuple[float, ...] = (),
 ) -> PredictResult:
     """Predict every input with ``model`` and write the results under ``out_dir``.
 
     ``model``: ``runs:/<id>/model``, ``models:/<name>/<version|latest>`` or a local directory.
     Inputs get the same normalisation as ``geonet ingest`` (aliases, depth units, nulls), then
     the model's stored transforms. Outputs are written to temporary files and renamed.
-    With ``plots``, each LAS also gets a well-track picture ``<name>_geonet.png``.
+    With ``plots``, each LAS also gets a well-track picture ``<name>_geonet.png``. ``segy_*``: where
+    SEG-Y inputs keep their numbers (:class:`geonet.io.segy.SegyLayout`; as for ``ingest``).
     """
+    from geonet.io.segy import SegyLayout
     from geonet.tracking.pyfunc_model import resolve_model_dir
     from geonet.tracking.store import resolve_tracking_uri
 
+    segy = SegyLayout(segy_inline_byte, segy_crossline_byte, segy_x_byte, segy_y_byte, str(segy_domain), segy_name,
+                      tuple(float(v) for v in segy_nulls))
     loaded = load_model(resolve_model_dir(model, resolve_tracking_uri(tracking_uri) if is_uri(model) else ""))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -66,8 +73,10 @@ def predict(
         if kind == "grid":
             _check_grid_model(loaded, path)
             out = out_dir / f"{path.name.split('.')[0]}_geonet.nc"
-            predict_grid(path, out, lambda chunk, src=path: _grid_columns(loaded, chunk, src))
+            predict_grid(path, out, lambda chunk, src=path: _grid_columns(loaded, chunk, src), segy=segy)
             result.outputs.append(out)
+            if path.suffix.lower() in {".sgy", ".segy"}:
+                result.outputs.append(_write_segy(path, out, loaded.pred_column, out_dir / f"{path.stem}_geonet.sgy", segy))
             continue
         df = load_well(path)
         result.notes += loaded.imputation_notes(df, source=str(path))
@@ -127,6 +136,17 @@ def _write_picture(df: pd.DataFrame, model: GeonetModel, pred: pd.DataFrame, pat
 
     title = str(df["WELL"].iloc[0]) if "WELL" in df.columns and len(df) else path.stem
     return save_figure(well_figure(df, model, pred, title=title), path)
+
+
+def _write_segy(src: Path, nc: Path, column: str, out: Path, segy=None) -> Path:
+    """The prediction ``column`` of ``nc`` as a SEG-Y with the headers of ``src``."""
+    from geonet.io.grid import open_grid
+    from geonet.io.segy import SegyLayout, write_segy_like
+
+    ds = open_grid(nc)
+    dims = [d for d in ds[column].dims]
+    values = ds[column].transpose(*dims).values
+    return write_segy_like(src, out, values, ds[dims[0]].values, ds[dims[1]].values, segy or SegyLayout())
 
 
 def _check_grid_model(model: GeonetModel, path: Path) -> None:
