@@ -8,8 +8,9 @@ parameters at the end of ``~Parameter`` (created if absent), and each data line 
 ragged rows) is rewritten by lasio, with the header comments kept and values written with ten
 significant digits.
 
-New values are written with the fewest digits that read back to the same float32/float64 value
-(``0.3``, not ``0.30000001``); integral values as integers; NaN as the file's NULL.
+New values are written with the fewest digits that read back to the same value: float64 values in
+float64's shortest form, float32 values (also float32 results held as float64) in float32's
+(``0.95362049``, not ``0.9536204934120178``); integral values as integers; NaN as the file's NULL.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def format_values(values: np.ndarray, null: str) -> list[str]:
     values = np.asarray(values)
     if values.dtype.kind in "iub":
         return [str(int(v)) for v in values]
-    scalar = np.float32 if values.dtype == np.float32 else np.float64
+    scalar = np.float32 if values.dtype == np.float32 or _all_float32(values) else np.float64
     out = []
     for v in values.astype(scalar, copy=False):
         if not np.isfinite(v):
@@ -79,6 +80,13 @@ def format_values(values: np.ndarray, null: str) -> list[str]:
         else:
             out.append(str(v))  # NumPy's shortest round-trip repr for this dtype
     return out
+
+
+def _all_float32(values: np.ndarray) -> bool:
+    """True when every value is exactly a float32 (a float32 model's output held as float64)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        as32 = values.astype(np.float32).astype(values.dtype)
+    return bool(np.all((as32 == values) | np.isnan(values)))
 
 
 def _descr(text) -> str:

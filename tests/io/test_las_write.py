@@ -132,6 +132,11 @@ def test_format_values_round_trips():
         np.testing.assert_array_equal(back, x)
     assert format_values(np.array([65000.0]), "N")[0] == "65000"
     assert format_values(np.array([0.3], dtype=np.float32), "N")[0] == "0.3"
+    # a float32 result held as float64: written in float32's shortest form, reads back to the same float32
+    held = np.array([0.9536204934120178, np.nan])
+    assert held[0] == np.float32(held[0])
+    assert format_values(held, "N") == ["0.9536205", "N"]
+    assert len(format_values(np.array([0.1]), "N")[0]) == 3  # a float64 that is not a float32: its own repr
 
 
 def test_provenance_items(tmp_path):
