@@ -4,7 +4,9 @@ Depth increases downwards; each track carries, on top, one header line per curve
 (``left  NAME (unit)  right`` in the curve's colour and line style); scales are the fixed standard
 ones of ``log_scales.toml`` (GR 0–150 gAPI, resistivities 0.2–2000 ohm.m on a log scale, RHOB
 1.95–2.95 g/cm³ with NPHI 0.45 → −0.15 on the same track, DTC 140 → 40 µs/ft …), and values
-beyond a scale are clipped to the track's edge. Lithology columns use the FORCE colours and hatches
+beyond a scale are clipped to the track's edge; a curve marked ``backup`` (GR, DTC) also has its
+off-scale stretches drawn faintly one scale-width over (GR 150–300 gAPI, DTC 240 → 140 µs/ft), as a
+log print's backup trace. Lithology columns use the FORCE colours and hatches
 (``geonet/train/lithology.toml``); a stacked class-probability track follows when probabilities
 are given. Figures are made without pyplot, with matplotlib's constrained layout so no label
 falls off the image.
@@ -44,9 +46,10 @@ class Scale:
     colour: str = "black"
     style: str = "-"
     log: bool = False
+    backup: bool = False  # values beyond the scale also drawn faintly one scale-width over
 
-    def position(self, values) -> np.ndarray:
-        """Position across the track, 0 (left edge) … 1 (right edge), clipped to the edges; NaN stays NaN."""
+    def unclipped(self, values) -> np.ndarray:
+        """Position across the track, 0 at the left edge, 1 at the right, not clipped; NaN stays NaN."""
         v = np.asarray(values, dtype=float)
         if self.log:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -54,7 +57,18 @@ class Scale:
             left, right = np.log10(self.left), np.log10(self.right)
         else:
             left, right = self.left, self.right
-        return np.clip((v - left) / (right - left), 0.0, 1.0)
+        return (v - left) / (right - left)
+
+    def position(self, values) -> np.ndarray:
+        """Position across the track, clipped to its edges (0 … 1)."""
+        return np.clip(self.unclipped(values), 0.0, 1.0)
+
+    def backup_position(self, values) -> np.ndarray:
+        """The backup trace: values past an edge shifted one scale-width back into the track (clipped
+        there too); NaN where the value is on scale."""
+        u = self.unclipped(values)
+        shifted = np.where(u > 1, u - 1, np.where(u < 0, u + 1, np.nan))
+        return np.clip(shifted, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -72,7 +86,8 @@ def log_scales() -> tuple[tuple[Track, ...], dict[str, Scale]]:
     tracks = tuple(Track(t["name"], tuple(t["curves"]), bool(t.get("log", False))) for t in doc["track"])
     log_curves = {c for t in tracks if t.log for c in t.curves}
     scales = {name: Scale(curve=name, left=float(s["left"]), right=float(s["right"]), unit=s.get("unit", ""),
-                          colour=s.get("colour", "black"), style=s.get("style", "-"), log=name in log_curves)
+                          colour=s.get("colour", "black"), style=s.get("style", "-"), log=name in log_curves,
+                          backup=bool(s.get("backup", False)))
               for name, s in doc["scale"].items()}
     return tracks, scales
 
@@ -145,6 +160,9 @@ def _curve_track(ax: Axes, depth_m: np.ndarray, names: list[str], curves: Mappin
     for row, scale in enumerate(scales):
         ax.plot(scale.position(curves[scale.curve]), depth_m, color=scale.colour, linestyle=scale.style,
                 linewidth=0.6)
+        if scale.backup:
+            ax.plot(scale.backup_position(curves[scale.curve]), depth_m, color=scale.colour, linestyle=scale.style,
+                    linewidth=0.4, alpha=0.45)
         _header(ax, row, scale.curve, left=_number(scale.left), right=_number(scale.right), unit=scale.unit,
                 colour=scale.colour, style=scale.style)
     return len(scales)

@@ -68,8 +68,9 @@ def test_well_track_plot(tmp_path):
     def curve_lines(ax):
         return [line for line in ax.lines if len(line.get_xdata()) == n]
 
-    gr = curve_lines(axes[0])[0].get_xdata()
+    gr, gr_backup = (line.get_xdata() for line in curve_lines(axes[0])[:2])
     assert np.nanmax(gr) == 1.0 and gr[5] == 1.0  # 300 gAPI clipped at the right edge (150)
+    assert gr_backup[5] == 1.0 and np.isnan(gr_backup[6])  # and drawn on the backup trace
     assert gr[6] == pytest.approx(curves["GR"][6] / 150)
     nphi = next(line for line in curve_lines(axes[2]) if line.get_linestyle() == "--").get_xdata()
     np.testing.assert_allclose(nphi, np.clip((0.45 - curves["NPHI"]) / 0.6, 0, 1))  # reversed: 0.45 left, -0.15 right
@@ -87,6 +88,9 @@ def test_log_scale_positions():
     np.testing.assert_allclose(scales["RDEP"].position([0.2, 2.0, 2000.0, 1e6, 0.0]), [0, 0.25, 1, 1, np.nan])
     np.testing.assert_allclose(scales["DTC"].position([140.0, 90.0, 40.0, 10.0]), [0, 0.5, 1, 1])
     np.testing.assert_allclose(scales["RHOB"].position([1.95, 2.45, 2.95, np.nan]), [0, 0.5, 1, np.nan])
+    # backup trace: off-scale values one scale-width over, on-scale ones absent
+    np.testing.assert_allclose(scales["GR"].backup_position([75.0, 225.0, 400.0, -30.0]), [np.nan, 0.5, 1, 0.8])
+    np.testing.assert_allclose(scales["DTC"].backup_position([90.0, 190.0]), [np.nan, 0.5])  # 240 → 140 over the track
 
 
 def test_force_colours_tell_classes_apart():
