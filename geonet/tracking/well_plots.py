@@ -288,11 +288,11 @@ def prediction_track_plot(depth_m, curves: Mapping[str, np.ndarray], true, pred,
     scale = scale_for(name, both)
     _grid(ax, scale if scale.log else None)
     left, right = _number(scale.left), _number(scale.right)
-    if true is not None:
-        ax.plot(scale.position(true), depth_m, color="black", linewidth=0.7)
-        _header(ax, 1, f"{name} measured", left=left, right=right, unit=scale.unit, colour="black", style="-")
     ax.plot(scale.position(pred), depth_m, color="#d00000", linewidth=0.7)
     _header(ax, 0, f"{name} predicted", left=left, right=right, unit=scale.unit, colour="#d00000", style="-")
+    if true is not None:  # on top of the prediction, thinner, so both stay visible
+        ax.plot(scale.position(true), depth_m, color="black", linewidth=0.5)
+        _header(ax, 1, f"{name} measured", left=left, right=right, unit=scale.unit, colour="black", style="-")
     _depth_axis(axes, depth_m)
     if title:
         fig.suptitle(title)

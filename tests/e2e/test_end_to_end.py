@@ -91,6 +91,10 @@ def test_ingest_train_evaluate_predict(tmp_path, tracking_uri, synthetic_wells):
     assert (tmp_path / "pred" / "C_geonet.png").stat().st_size > 10_000
     table = pd.read_parquet(tmp_path / "pred" / "predictions.parquet")
     assert len(table) == len(test_df) and (table["WELL"] == "WELL-C").all()
+    from geonet.features.table import read_feature_table
+
+    meta = read_feature_table(tmp_path / "pred" / "predictions.parquet").attrs["geonet"]
+    assert meta["run_id"] == run_id and meta["predicted_at"] == las.well["GEONET_DATE"].value
 
 
 def test_regression_of_density_from_other_logs(tmp_path, tracking_uri, synthetic_wells):
