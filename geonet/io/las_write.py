@@ -69,16 +69,36 @@ def format_values(values: np.ndarray, null: str) -> list[str]:
     """Each value as the shortest text that reads back to the same value of its dtype (NaN → ``null``)."""
     values = np.asarray(values)
     if values.dtype.kind in "iub":
-        return [str(int(v)) for v in values]
-    scalar = np.float32 if values.dtype == np.float32 or _all_float32(values) else np.float64
-    out = []
-    for v in values.astype(scalar, copy=False):
-        if not np.isfinite(v):
-            out.append(null)
-        elif v == np.trunc(v) and abs(v) < 1e15:
-            out.append(str(int(v)))
-        else:
-            out.append(str(v))  # NumPy's shortest round-trip repr for this dtype
+        return [str(int(v)) for v in values.tolist()]
+    as32 = values.dtype == np.float32 or _all_float32(values)
+    values = values.astype(np.float64)
+    out = np.full(values.shape, null, dtype=object)
+    finite = np.isfinite(values)
+    whole = finite & (values == np.trunc(values)) & (np.abs(values) < 1e15)
+    out[whole] = ["%d" % v for v in values[whole].tolist()]
+    rest = np.flatnonzero(finite & ~whole)
+    if as32:
+        out[rest] = _shortest_float32(values[rest])
+    else:
+        out[rest] = [repr(v) for v in values[rest].tolist()]  # Python's shortest round-trip repr
+    return out.tolist()
+
+
+def _shortest_float32(values: np.ndarray) -> list[str]:
+    """Fewest significant digits (6 … 9) that read back to the same float32, value by value."""
+    target = values.astype(np.float32)
+    numbers = values.tolist()
+    out: list[str] = [""] * len(numbers)
+    todo = np.arange(len(numbers))
+    for digits in (6, 7, 8, 9):  # 9 always round-trips a float32
+        texts = [f"%.{digits}g" % numbers[i] for i in todo.tolist()]
+        ok = np.array(texts, dtype=np.float64).astype(np.float32) == target[todo] if texts else np.zeros(0, bool)
+        for i, text, good in zip(todo.tolist(), texts, ok.tolist()):
+            if good or digits == 9:
+                out[i] = text
+        todo = todo[~ok]
+        if not todo.size:
+            break
     return out
 
 
