@@ -190,6 +190,7 @@ def section_plot(values: np.ndarray, crosslines: np.ndarray, twt_ms: np.ndarray,
     ax.set_ylabel("TWT (ms)")
     fig.colorbar(image, ax=ax, label=label, fraction=0.03, pad=0.01)
     ax.set_title(f"{label}; wells in their own log values" if wells else label)
-    if credit:
+    if credit:  # below the axes: keep the bottom 4 % out of the constrained layout for it
+        fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
         fig.text(0.01, 0.005, credit, fontsize=8, ha="left", va="bottom")
     return fig

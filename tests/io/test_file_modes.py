@@ -43,7 +43,7 @@ def test_text_and_directories(tmp_path, umask):
     assert [p.name for p in out.parent.iterdir()] == ["a.txt"]  # no temporary file left
 
 
-def test_las_png_tables_model_grid(tmp_path, umask):
+def test_las_png_tables_model_grid_segy(tmp_path, umask):
     from geonet.features.table import write_feature_table
     from geonet.io.grid import predict_grid
     from geonet.io.las_write import write_las_with_curves
@@ -67,6 +67,14 @@ def test_las_png_tables_model_grid(tmp_path, umask):
     grid = xr.Dataset({"gr": (("x", "depth"), np.ones((2, 3)))}, coords={"x": [0.0, 1.0], "depth": [1.0, 2.0, 3.0]})
     grid.to_netcdf(tmp_path / "g.nc", engine="h5netcdf")
     outputs.append(predict_grid(tmp_path / "g.nc", tmp_path / "p.nc", lambda b: {"P": b["GR"].to_numpy()}))
+
+    from segy_synthetic import write_segy
+
+    from geonet.io.segy import write_segy_like
+
+    cube = np.ones((2, 3, 5), dtype=np.float32)
+    src = write_segy(tmp_path / "src.sgy", cube, ilines=[1, 2], xlines=[10, 11, 12])
+    outputs.append(write_segy_like(src, tmp_path / "out.sgy", cube * 2, [1, 2], [10, 11, 12]))
 
     for path in outputs:
         assert Path(path).exists(), path

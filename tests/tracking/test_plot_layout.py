@@ -77,6 +77,10 @@ FIGURES = {
     "prediction_track": lambda: well_plots.prediction_track_plot(
         *(lambda r, d, c, t, p: (d, c))(*_well()), np.linspace(80, 300, 2000), np.linspace(90, 290, 2000), "DTS",
         title="35/11-10 S"),
+    "section": lambda: plots.section_plot(
+        np.random.default_rng(0).normal(size=(30, 50)), np.arange(100, 130), np.arange(50) * 4.0,
+        credit="Data: a credit line below the section", label="porosity (v/v)",
+        wells=[dict(name="F02-1", crossline=110.0, twt=np.arange(10, 30) * 4.0, values=np.linspace(-3, 3, 20))]),
 }
 
 
@@ -94,6 +98,15 @@ def test_epoch_ticks_are_whole_epochs_and_plots_have_titles(name):
     ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
     assert ticks and all(float(t).is_integer() for t in ticks)
     assert ax.get_title()
+
+
+def test_section_credit_clear_of_the_axis_label():
+    fig = FIGURES["section"]()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    credit = next(t for t in fig.texts if t.get_text().startswith("Data:")).get_window_extent(renderer)
+    label = fig.axes[0].xaxis.label.get_window_extent(renderer)
+    assert credit.y1 <= label.y0 + 1
 
 
 def test_confusion_matrix_has_title_and_axis_names():
