@@ -2,6 +2,8 @@
 
 Everything geonet writes goes to a temporary file beside the target and is then renamed onto it,
 so an interrupted or failing write never leaves a half-written file and never harms an old one.
+The finished file gets the mode an ordinary ``open(out, "w")`` would give it, ``0o666 & ~umask``
+(0644 under umask 022), not the private 0600 of the temporary file, so colleagues can read it.
 """
 
 from __future__ import annotations
@@ -9,10 +11,34 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Iterator
 
 from geonet.errors import InputError
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the OS allows (Linux ``/proc``)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:  # elsewhere: set and restore at once (os.umask is the only way to read it)
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """Permission bits of a newly created regular file: ``0o666 & ~umask``."""
+    return 0o666 & ~current_umask()
 
 
 @contextlib.contextmanager
@@ -28,6 +54,7 @@ def atomic_path(out: str | Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, file_mode())  # mkstemp makes 0600; the writer may also have replaced tmp
         os.replace(tmp, out)
     except BaseException:
         with contextlib.suppress(OSError):

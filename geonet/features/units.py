@@ -80,6 +80,12 @@ def curve_family(name: str) -> str | None:
     return unit_table().curves.get(name.upper())
 
 
+def canonical_unit(name: str) -> str:
+    """The unit geonet writes canonical curve ``name`` in (``"g/cm3"`` for RHOB); ``""`` if none."""
+    family = curve_family(name)
+    return unit_table().canonical.get(family, "") if family else ""
+
+
 def factor_to_canonical(family: str, unit: str | None) -> float | None:
     """Factor taking ``unit`` to the family's canonical unit (``None`` when the unit is unknown)."""
     return unit_table().factors[family].get(normalise_unit(unit))

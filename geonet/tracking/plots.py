@@ -1,4 +1,5 @@
-"""Figures for runs: loss and gradient-norm curves, confusion matrix, well tracks.
+"""Figures for runs: loss and gradient-norm curves, confusion matrix, cross-validation scores
+(well tracks: :mod:`geonet.tracking.well_plots`).
 
 Every function returns a matplotlib ``Figure`` made without pyplot (rendered by Agg, nothing
 shown, no global backend switch); saving is the caller's, with :func:`save_figure` or
@@ -15,22 +16,32 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from geonet.atomic import atomic_path
-from geonet.features.derive import RESISTIVITY_CURVES
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-# Curves drawn on a logarithmic axis (resistivities).
-LOG_SCALE_CURVES = RESISTIVITY_CURVES  # resistivities are read on a log axis
-# Preferred order of tracks; other curves follow in the order given.
-TRACK_ORDER = ("GR", "RHOB", "NPHI", "DTC", "RDEP")
-
 
 def _new_figure(**kwargs) -> Figure:
-    """A Figure outside pyplot: rendered by Agg, never shown, never kept in pyplot's registry."""
+    """A Figure outside pyplot: rendered by Agg, never shown, never kept in pyplot's registry.
+
+    Constrained layout, so titles, axis labels, tick labels and legends stay inside the image
+    (MLflow saves figures without ``bbox_inches="tight"``).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    return Figure(**kwargs)
+    fig = Figure(layout="constrained", **kwargs)
+    FigureCanvasAgg(fig)  # its own Agg canvas: fig.canvas.draw() renders (and lays out) the figure
+    return fig
+
+
+def _epoch_axis(ax, n_epochs: int) -> None:
+    """Epochs 1 … n on x, ticks on whole epochs only."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(0.8, max(n_epochs, 1) + 0.2)
+    ax.set_xlabel("epoch")
 
 
 def save_figure(fig, path: Path | str, dpi: int = 120) -> Path:
@@ -41,168 +52,67 @@ def save_figure(fig, path: Path | str, dpi: int = 120) -> Path:
     return path
 
 
-def loss_curves(history: Mapping[str, Sequence[float]]) -> Figure:
+def loss_curves(history: Mapping[str, Sequence[float]], title: str = "Loss per epoch") -> Figure:
     """Loss per epoch, one line per series (e.g. ``{"train_loss": [...], "val_loss": [...]}``)."""
     fig = _new_figure(figsize=(6, 4))
     ax = fig.add_subplot()
+    n = 0
     for name, values in history.items():
         values = np.asarray([np.nan if v is None else v for v in values], dtype=float)
-        ax.plot(np.arange(1, values.size + 1), values, label=name)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
+        ax.plot(np.arange(1, values.size + 1), values, marker="o" if values.size < 30 else None,
+                markersize=3, label=name)
+        n = max(n, values.size)
+    _epoch_axis(ax, n)
+    ax.set_ylabel("loss (cost function)")
+    ax.set_title(title)
     ax.grid(True, alpha=0.3)
     if history:
         ax.legend()
     return fig
 
 
-def grad_norm_curves(grad_norms: Mapping[str, Sequence[float]]) -> Figure:
+def grad_norm_curves(grad_norms: Mapping[str, Sequence[float]],
+                     title: str = "Gradient norm per layer\n‖∂C/∂W(l)‖, ‖∂C/∂b(l)‖, mean over the epoch's steps") -> Figure:
     """‖∂C/∂θ‖ per epoch for each parameter array (``{"W1": [...], "b1": [...]}``), log y."""
-    fig = _new_figure(figsize=(6, 4))
+    fig = _new_figure(figsize=(7, 4))
     ax = fig.add_subplot()
+    n = 0
     for name, values in grad_norms.items():
         values = np.asarray(values, dtype=float)
         ax.plot(np.arange(1, values.size + 1), values, label=name)
+        n = max(n, values.size)
     ax.set_yscale("log")
-    ax.set_xlabel("epoch")
+    _epoch_axis(ax, n)
     ax.set_ylabel("gradient norm")
+    ax.set_title(title, fontsize="medium")
     ax.grid(True, which="both", alpha=0.3)
     if grad_norms:
-        ax.legend(ncol=2, fontsize="small")
+        fig.legend(fontsize="small", loc="outside right upper", title="parameters")
     return fig
 
 
-def confusion_matrix_plot(cm, labels: Sequence) -> Figure:
+def confusion_matrix_plot(cm, labels: Sequence, title: str = "Confusion matrix (validation wells)") -> Figure:
     """Confusion matrix ``cm`` (k, k), rows = true; colours row-normalised, counts annotated."""
     cm = np.asarray(cm, dtype=float)
     k = cm.shape[0]
     totals = cm.sum(axis=1, keepdims=True)
     share = np.divide(cm, totals, out=np.zeros_like(cm), where=totals > 0)
     size = max(4.0, 0.6 * k + 2)
-    fig = _new_figure(figsize=(size + 1, size))
+    fig = _new_figure(figsize=(size + 2, size + 1))
     ax = fig.add_subplot()
     image = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
-    fig.colorbar(image, ax=ax, label="fraction of true class")
+    fig.colorbar(image, ax=ax, label="fraction of the true class", shrink=0.8)
     names = [str(label) for label in labels]
-    ax.set_xticks(range(k), names, rotation=45, ha="right")
+    ax.set_xticks(range(k), names, rotation=45, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(k), names)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(title)
     for i in range(k):
         for j in range(k):
             if cm[i, j]:
                 colour = "white" if share[i, j] > 0.5 else "black"
                 ax.text(j, i, f"{int(cm[i, j])}", ha="center", va="center", fontsize=7, color=colour)
-    return fig
-
-
-def _ordered_curves(curves: Mapping[str, np.ndarray]) -> list[str]:
-    first = [name for name in TRACK_ORDER if name in curves]
-    return first + [name for name in curves if name not in first]
-
-
-def _draw_curve_tracks(axes, depth_m: np.ndarray, curves: Mapping[str, np.ndarray]) -> None:
-    for ax, name in zip(axes, _ordered_curves(curves)):
-        values = np.asarray(curves[name], dtype=float)
-        ax.plot(values, depth_m, linewidth=0.6, color="black")
-        if name in LOG_SCALE_CURVES and np.any(values > 0):
-            ax.set_xscale("log")
-        ax.set_xlabel(name)
-        ax.xaxis.set_label_position("top")
-        ax.grid(True, alpha=0.3)
-
-
-def _code_column(ax, depth_m: np.ndarray, codes, code_table: Mapping, title: str) -> None:
-    """Colour a column by lithology code over depth (NaN / unknown codes left blank)."""
-    from matplotlib.colors import ListedColormap
-
-    known = list(code_table)
-    index = {code: i for i, code in enumerate(known)}
-    values = np.asarray(codes, dtype=float)
-    rows = np.array([index.get(int(v), -1) if np.isfinite(v) else -1 for v in values], dtype=float)
-    rows[rows < 0] = np.nan
-    cmap = ListedColormap([code_table[c].colour for c in known])
-    top, bottom = float(depth_m[0]), float(depth_m[-1])
-    ax.imshow(
-        rows[:, None],
-        aspect="auto",
-        cmap=cmap,
-        vmin=-0.5,
-        vmax=len(known) - 0.5,
-        extent=(0, 1, bottom, top),
-        interpolation="nearest",
-    )
-    ax.set_xticks([])
-    ax.set_xlabel(title)
-    ax.xaxis.set_label_position("top")
-
-
-def well_track_plot(
-    depth_m,
-    curves: Mapping[str, np.ndarray],
-    true_codes,
-    pred_codes,
-    code_table: Mapping,
-    title: str = "",
-) -> Figure:
-    """Log tracks and true vs predicted lithology columns against depth (increasing downwards).
-
-    ``depth_m``: shape (n,), sorted ascending. ``curves``: name → values (n,), drawn in the order
-    GR, RHOB, NPHI, DTC, RDEP (resistivities on a log axis), then any others. ``true_codes``
-    (may be None) and ``pred_codes``: lithology codes (n,). ``code_table``: code → object with
-    ``name`` and ``colour`` (:func:`geonet.train.lithology.code_table`). The lithology columns
-    assume regular depth sampling, as in a geonet feature table.
-    """
-    from matplotlib.patches import Patch
-
-    depth_m = np.asarray(depth_m, dtype=float)
-    columns = [("true", true_codes), ("predicted", pred_codes)]
-    columns = [(name, codes) for name, codes in columns if codes is not None]
-    n_tracks = len(curves) + len(columns)
-    widths = [2.0] * len(curves) + [0.7] * len(columns)
-    fig = _new_figure(figsize=(1.6 * len(curves) + 1.2 * len(columns) + 2.5, 9))
-    axes = fig.subplots(1, n_tracks, sharey=True, gridspec_kw={"width_ratios": widths}, squeeze=False)[0]
-    _draw_curve_tracks(axes[: len(curves)], depth_m, curves)
-    for ax, (name, codes) in zip(axes[len(curves):], columns):
-        _code_column(ax, depth_m, codes, code_table, name)
-    axes[0].set_ylabel("depth (m)")
-    axes[0].set_ylim(depth_m.max(), depth_m.min())  # depth increases downwards
-    present = set()
-    for _, codes in columns:
-        present.update(int(c) for c in np.asarray(codes, dtype=float) if np.isfinite(c))
-    handles = [
-        Patch(facecolor=lith.colour, edgecolor="black", label=lith.name)
-        for code, lith in code_table.items()
-        if code in present
-    ]
-    if handles:
-        fig.legend(handles=handles, loc="center left", bbox_to_anchor=(0.8, 0.5), fontsize="small",
-                   title="lithology")
-    fig.subplots_adjust(right=0.78 if handles else 0.95, wspace=0.08)
-    if title:
-        fig.suptitle(title)
-    return fig
-
-
-def prediction_track_plot(depth_m, curves: Mapping[str, np.ndarray], true, pred, name: str) -> Figure:
-    """Input log tracks, then measured vs predicted ``name`` (e.g. DTS) against depth."""
-    depth_m = np.asarray(depth_m, dtype=float)
-    fig = _new_figure(figsize=(1.6 * len(curves) + 3.5, 9))
-    widths = [2.0] * len(curves) + [3.0]
-    axes = fig.subplots(1, len(curves) + 1, sharey=True, gridspec_kw={"width_ratios": widths}, squeeze=False)[0]
-    _draw_curve_tracks(axes[: len(curves)], depth_m, curves)
-    ax = axes[-1]
-    if true is not None:
-        ax.plot(np.asarray(true, dtype=float), depth_m, linewidth=0.7, color="black", label=f"{name} measured")
-    ax.plot(np.asarray(pred, dtype=float), depth_m, linewidth=0.7, color="tab:red", label=f"{name} predicted")
-    if name in LOG_SCALE_CURVES:
-        ax.set_xscale("log")
-    ax.set_xlabel(name)
-    ax.xaxis.set_label_position("top")
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right", fontsize="small")
-    axes[0].set_ylabel("depth (m)")
-    axes[0].set_ylim(depth_m.max(), depth_m.min())
     return fig
 
 
@@ -221,6 +131,7 @@ def cv_well_scores(rows: Sequence[Mapping], metric: str, *, better: str = "max")
     ax.barh(y, [r[metric] for r in rows], color=[colours[int(r["fold"])] for r in rows])
     ax.set_yticks(y, [str(r["well"]) for r in rows])
     ax.set_xlabel(f"{metric} on the held-out well")
+    ax.set_title(f"Cross-validation: {metric} per held-out well")
     for f in folds:
         ax.bar(0, 0, color=colours[f], label=f"fold {f}")
     if folds:
@@ -279,6 +190,7 @@ def section_plot(values: np.ndarray, crosslines: np.ndarray, twt_ms: np.ndarray,
     ax.set_ylabel("TWT (ms)")
     fig.colorbar(image, ax=ax, label=label, fraction=0.03, pad=0.01)
     ax.set_title(f"{label}; wells in their own log values" if wells else label)
-    if credit:
+    if credit:  # below the axes: keep the bottom 4 % out of the constrained layout for it
+        fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
         fig.text(0.01, 0.005, credit, fontsize=8, ha="left", va="bottom")
     return fig

@@ -64,5 +64,6 @@ def evaluate(
         tracker.log_metrics({f"imputed_fraction/{c}": f for c, f in summary["imputed_fraction"].items()}, step=0)
         tracker.log_dict(summary, "evaluation.json")
         if "WELL" in df.columns and "DEPTH_M" in df.columns:
-            log_evaluation_plots(tracker, df, loaded, summary, predictions, max_wells=max_plot_wells)
+            log_evaluation_plots(tracker, df, loaded, summary, predictions, max_wells=max_plot_wells,
+                                 scope="evaluated wells")
         return EvalResult(run_id=tracker.run_id, metrics=summary["metrics"], summary=summary)

@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +58,9 @@ def predict(
 
     segy = SegyLayout(segy_inline_byte, segy_crossline_byte, segy_x_byte, segy_y_byte, str(segy_domain), segy_name,
                       tuple(float(v) for v in segy_nulls))
-    loaded = load_model(resolve_model_dir(model, resolve_tracking_uri(tracking_uri) if is_uri(model) else ""))
+    model_dir = resolve_model_dir(model, resolve_tracking_uri(tracking_uri) if is_uri(model) else "")
+    loaded = load_model(model_dir)
+    origin = provenance(model, model_dir)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     from geonet.features.ingest import expand_inputs, input_kind, load_well, predict_grid
@@ -83,7 +87,7 @@ def predict(
         result.imputed_fraction[str(path)] = loaded.imputed_fractions(df)
         pred = loaded.predict_frame(df, source=str(path))
         if kind == "las":
-            result.outputs.append(_write_las(path, out_dir / f"{path.stem}_geonet.las", loaded, pred))
+            result.outputs.append(_write_las(path, out_dir / f"{path.stem}_geonet.las", loaded, pred, origin))
             if plots and "DEPTH_M" in df.columns:
                 result.outputs.append(_write_picture(df, loaded, pred, out_dir / f"{path.stem}_geonet.png"))
         keep = [c for c in ("WELL", "DEPTH_M", loaded.target) if c in df.columns]
@@ -94,21 +98,28 @@ def predict(
         table = pd.concat(frames, ignore_index=True)
         result.rows = len(table)
         result.table = out_dir / f"predictions.{'csv' if fmt == 'csv' else 'parquet'}"
-        meta = {"geonet_version": __version__, "model": model, "sources": [str(p) for p in files],
+        meta = {"geonet_version": __version__, "model": model, "run_id": origin["GEONET_RUN_ID"][0],
+                "predicted_at": origin["GEONET_DATE"][0], "sources": [str(p) for p in files],
                 "imputed_fraction": result.imputed_fraction}
         write_feature_table(table, result.table, meta, fmt=fmt)
         result.outputs.append(result.table)
     return result
 
 
+#: unit of a predicted class code (a label, not a quantity; names in ~Parameter CLASS_<code>)
+CODE_UNIT = "code"
+
+
 def prediction_curves(model: GeonetModel, pred: pd.DataFrame) -> dict[str, tuple[np.ndarray, str, str]]:
-    """LAS curves for a prediction frame: name → (values, unit, description)."""
+    """LAS curves for a prediction frame: name → (values, unit, description). Every curve has a unit."""
+    from geonet.features.units import canonical_unit
+
     qc = {QC_COLUMN: (pred[QC_COLUMN].to_numpy(), "v/v", "geonet share of input curves imputed")} \
         if QC_COLUMN in pred.columns else {}
     if model.task != "classify":
-        return {model.pred_column: (pred[model.pred_column].to_numpy(), "",
+        return {model.pred_column: (pred[model.pred_column].to_numpy(), canonical_unit(model.target) or "unitless",
                                     f"geonet predicted {model.target}"), **qc}
-    curves = {model.pred_column: (pred[model.pred_column].to_numpy(), "",
+    curves = {model.pred_column: (pred[model.pred_column].to_numpy(), CODE_UNIT,
                                   f"geonet predicted {model.target} code (names in ~Parameter)")}
     for name, code in zip(model.prob_columns(), model.classes):
         curves[name] = (pred[name].to_numpy(), "v/v", f"geonet probability of {code_name(code)}")
@@ -123,10 +134,36 @@ def class_lookup(model: GeonetModel) -> dict[str, tuple[object, str]]:
             for name, code in zip(model.prob_columns(), model.classes)}
 
 
-def _write_las(src: Path, dst: Path, model: GeonetModel, pred: pd.DataFrame) -> Path:
+def provenance(model_uri: str, model_dir: Path, when: datetime | None = None) -> dict[str, tuple[object, str]]:
+    """~Well items saying where a prediction came from: run id, model URI, geonet version, UTC time.
+
+    The run id is the one in ``runs:/<id>/…``, else the ``run_id`` of the MLflow model the geonet
+    model was downloaded in (its ``MLmodel`` file), else empty (a local model directory).
+    """
+    when = (when or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return {
+        "GEONET_RUN_ID": (_run_id(model_uri, model_dir), "MLflow run that trained the model"),
+        "GEONET_MODEL": (model_uri, "model URI or directory"),
+        "GEONET_VERSION": (__version__, "geonet version"),
+        "GEONET_DATE": (when.strftime("%Y-%m-%dT%H:%M:%SZ"), "prediction time, UTC, ISO 8601"),
+    }
+
+
+def _run_id(model_uri: str, model_dir: Path) -> str:
+    if model_uri.startswith("runs:/"):
+        return model_uri.removeprefix("runs:/").split("/")[0]
+    for folder in [Path(model_dir), *Path(model_dir).parents][:4]:
+        mlmodel = folder / "MLmodel"
+        if mlmodel.is_file():
+            found = re.search(r"^run_id:\s*(\S+)\s*$", mlmodel.read_text(encoding="utf-8", errors="replace"), re.M)
+            return found.group(1).strip("'\"") if found else ""
+    return ""
+
+
+def _write_las(src: Path, dst: Path, model: GeonetModel, pred: pd.DataFrame, origin: dict) -> Path:
     from geonet.io.las_write import write_las_with_curves
 
-    write_las_with_curves(src, dst, prediction_curves(model, pred), params=class_lookup(model))
+    write_las_with_curves(src, dst, prediction_curves(model, pred), params=class_lookup(model), well=origin)
     return dst
 
 

@@ -8,9 +8,6 @@ import pandas as pd
 from geonet.train.metrics import classification_report, force_penalty_score, is_force_codes, regression_report
 from geonet.train.model import GeonetModel, code_name
 
-#: log curves shown beside the lithology columns of a well-track plot, when present
-TRACK_CURVES = ("GR", "RHOB", "NPHI", "DTC", "RDEP")
-
 
 def evaluate_frame(frame: pd.DataFrame, predictions: pd.DataFrame, model: GeonetModel, *, prefix: str = "") -> dict:
     """Metrics of ``predictions`` (from ``model.predict_frame``) against ``frame[model.target]``.
@@ -43,16 +40,20 @@ def evaluate_frame(frame: pd.DataFrame, predictions: pd.DataFrame, model: Geonet
 
 
 def log_evaluation_plots(tracker, frame: pd.DataFrame, model: GeonetModel, summary: dict,
-                         predictions: pd.DataFrame, *, max_wells: int = 1) -> None:
+                         predictions: pd.DataFrame, *, max_wells: int = 1, scope: str = "validation wells") -> None:
     """Confusion matrix (classification) and a well-track plot per well (up to ``max_wells``).
 
-    ``predictions``: ``model.predict_frame(frame)``, already computed by the caller (same index).
+    ``predictions``: ``model.predict_frame(frame)``, already computed by the caller (same index);
+    ``scope`` names the rows in the confusion matrix's title ("validation wells", "evaluated wells").
     """
     from geonet.tracking import plots
 
     if model.task == "classify" and "report" in summary:
         cm = np.asarray(summary["report"]["confusion_matrix"])
-        tracker.log_figure(plots.confusion_matrix_plot(cm, summary["label_names"]), "plots/confusion_matrix.png")
+        n_wells = frame["WELL"].nunique() if "WELL" in frame.columns else 0
+        title = f"Confusion matrix, {scope} ({n_wells} well{'s' if n_wells != 1 else ''}, {int(cm.sum())} rows)"
+        tracker.log_figure(plots.confusion_matrix_plot(cm, summary["label_names"], title=title),
+                           "plots/confusion_matrix.png")
     for well in list(pd.unique(frame["WELL"]))[:max_wells]:
         rows = frame[frame["WELL"] == well].sort_values("DEPTH_M")
         fig = well_figure(rows, model, predictions, title=str(well))
@@ -60,20 +61,22 @@ def log_evaluation_plots(tracker, frame: pd.DataFrame, model: GeonetModel, summa
 
 
 def well_figure(rows: pd.DataFrame, model: GeonetModel, pred: pd.DataFrame, *, title: str):
-    """Well-track figure: depth down, log curves beside true (if labelled) and predicted values."""
-    from geonet.tracking import plots
+    """Well-track figure: depth down, the logs of ``log_scales.toml`` on their standard scales, beside
+    true (if labelled) and predicted lithology and the class probabilities (or measured vs predicted)."""
+    from geonet.tracking import well_plots
 
-    curves = {c: rows[c].to_numpy() for c in TRACK_CURVES if c in rows.columns}
+    curves = {c: rows[c].to_numpy() for c in well_plots.track_curves() if c in rows.columns}
     depth = rows["DEPTH_M"].to_numpy()
     truth = rows[model.target].to_numpy() if model.target in rows.columns else None
     predicted = pred.loc[rows.index, model.pred_column].to_numpy()
     if model.task == "classify":
         from geonet.train.lithology import code_table
 
-        return plots.well_track_plot(depth, curves, truth, predicted, code_table(), title=title)
-    if truth is None:
-        truth = np.full(len(rows), np.nan)
-    return plots.prediction_track_plot(depth, curves, truth, predicted, model.target)
+        probabilities = {int(code) if float(code).is_integer() else code: pred.loc[rows.index, column].to_numpy()
+                         for column, code in zip(model.prob_columns(), model.classes) if column in pred.columns}
+        return well_plots.well_track_plot(depth, curves, truth, predicted, code_table(), title=title,
+                                          probabilities=probabilities or None)
+    return well_plots.prediction_track_plot(depth, curves, truth, predicted, model.target, title=title)
 
 
 def _safe(text: str) -> str:

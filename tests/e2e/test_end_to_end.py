@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import lasio
 import numpy as np
 import pandas as pd
@@ -83,9 +85,16 @@ def test_ingest_train_evaluate_predict(tmp_path, tracking_uri, synthetic_wells):
     probs = np.column_stack([las[k] for k in ("PROB_30000", "PROB_65000", "PROB_70000")])
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-4, atol=1e-4)
     np.testing.assert_array_equal(las["LITHOLOGY_PRED"], pred["LITHOLOGY_PRED"].to_numpy())
+    assert las.well["GEONET_RUN_ID"].value == run_id and las.well["GEONET_MODEL"].value == model_uri
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", las.well["GEONET_DATE"].value)
+    assert all(las.curves[k].unit for k in las.keys() if k == "LITHOLOGY_PRED" or k.startswith(("PROB_", "QC_")))
     assert (tmp_path / "pred" / "C_geonet.png").stat().st_size > 10_000
     table = pd.read_parquet(tmp_path / "pred" / "predictions.parquet")
     assert len(table) == len(test_df) and (table["WELL"] == "WELL-C").all()
+    from geonet.features.table import read_feature_table
+
+    meta = read_feature_table(tmp_path / "pred" / "predictions.parquet").attrs["geonet"]
+    assert meta["run_id"] == run_id and meta["predicted_at"] == las.well["GEONET_DATE"].value
 
 
 def test_regression_of_density_from_other_logs(tmp_path, tracking_uri, synthetic_wells):
