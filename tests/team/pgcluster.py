@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -45,6 +46,8 @@ def _version(name: str) -> tuple:
 
 
 def _install() -> None:
+    """``apt-get install -y postgresql`` (after ``apt-get update`` if the first try fails); the
+    package starts a ``main`` cluster of its own, which these tests do not use: it is stopped."""
     if os.geteuid() != 0:
         raise RuntimeError("PostgreSQL is not installed: run `apt-get install -y postgresql` as root")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
@@ -52,6 +55,18 @@ def _install() -> None:
     if subprocess.run(install, env=env, capture_output=True).returncode != 0:
         subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=True)
         subprocess.run(install, env=env, capture_output=True, check=True)
+    for version in PG_ROOT.glob("*"):
+        subprocess.run(["pg_ctlcluster", version.name, "main", "stop"], capture_output=True)
+
+
+def _ensure_owner() -> None:
+    """As root, the ``postgres`` user that owns the cluster (the package creates it; made if missing)."""
+    if os.geteuid() != 0:
+        return
+    try:
+        pwd.getpwnam(OWNER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", OWNER], check=True, capture_output=True)
 
 
 def free_port() -> int:
@@ -74,6 +89,7 @@ def _run(command: list[str]) -> None:
 def running_cluster(database: str = "mlflow"):
     """Yield ``postgresql://postgres@127.0.0.1:PORT/<database>`` of a new cluster; stop and delete it after."""
     bin_dir = pg_bin()
+    _ensure_owner()
     folder = Path(tempfile.mkdtemp(prefix="geonet-pg-"))  # not under pytest's 0700 root-only tmp
     data = folder / "data"
     if os.geteuid() == 0:

@@ -90,9 +90,16 @@ def test_train_evaluate_predict_cv_run_on_the_team_server(team_server, tables, t
     pipeline = tmp_path / "team.toml"
     pipeline.write_text(PIPELINE)
     out = _invoke("run", pipeline, "--tracking-uri", url)
-    assert out.count("[ok]") == 3, out
+    assert out.count("[ok]") == 4, out
     pipeline_runs = client.search_runs([client.get_experiment_by_name("team-pipeline").experiment_id])
-    assert len(pipeline_runs) == 4  # the pipeline's run and one per step
+    assert len(pipeline_runs) == 7  # the pipeline's run, one per step, one per sweep trial
+    # the model registry lives in PostgreSQL too
+    assert [v.version for v in client.search_model_versions("name = 'team-lith'")] == ["1"]
+    _invoke("predict", tables / "las" / "C.las", "--model", "models:/team-lith/latest", "--tracking-uri", url,
+            "--out", tmp_path / "pred-registered", "--no-plots")
+    assert (tmp_path / "pred-registered" / "C_geonet.las").is_file()
+    out = _invoke("ui", "--tracking-uri", url)
+    assert f"open {url}" in out
 
     # everything above is in the PostgreSQL database itself
     ids = [run_id, evaluation.info.run_id, parent.info.run_id] + [r.info.run_id for r in pipeline_runs]
@@ -121,6 +128,18 @@ val_wells = ["WELL-B"]
 kind = "evaluate"
 model = "@train.model_uri"
 table = "@ingest.out_path"
+
+[[steps]]
+kind = "sweep"
+table = "@ingest.out_path"
+hidden = [8]
+epochs = 2
+ensemble = 1
+val_wells = ["WELL-B"]
+grid = {lr = [0.001, 0.01]}
+metric = "val_loss"
+mode = "min"
+register = "team-lith"
 """
 
 EPOCHS = 12
