@@ -229,7 +229,7 @@ def _first_line(exc: BaseException, limit: int = 300) -> str:
 def run_server(command: list[str], env: dict[str, str], url: str, on_ready=None, on_slow=None,
                ready_timeout_s: float = 180.0, stop_timeout_s: float = 15.0) -> int:
     """Run ``command`` in a process group of its own until it exits or this process gets
-    SIGTERM/SIGINT, which stop the whole group (the server and every worker it started: nothing is
+    SIGTERM, SIGINT (Ctrl-C) or SIGHUP (its terminal closed), which stop the whole group (the server and every worker it started: nothing is
     left running). ``on_ready()`` is called once ``url``/health answers, ``on_slow()`` if it has
     not after ``ready_timeout_s``. Returns the server's exit code, or 0 when stopped by a signal.
     """
@@ -243,7 +243,8 @@ def run_server(command: list[str], env: dict[str, str], url: str, on_ready=None,
         stopping.append(signum)
         _signal_group(process.pid, signal.SIGTERM)
 
-    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    stop_signals = [signal.SIGTERM, signal.SIGINT] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {sig: signal.signal(sig, forward) for sig in stop_signals}
     try:
         if wait_ready(url, lambda: process.poll() is None and not stopping, ready_timeout_s):
             if on_ready is not None:

@@ -155,7 +155,7 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads process groups from /proc (Linux)")
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_signals_stop_the_server_and_its_workers(sig):
     port = _closed_port()
     supervisor = subprocess.Popen([sys.executable, "-c", SUPERVISOR, str(port), FAKE_SERVER, "10"],
