@@ -59,17 +59,32 @@ def team_server(postgres_uri, tmp_path_factory):
                                   str(artifacts), "--port", str(free_port()), "--workers", "2"]
     with open(log, "w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=clean_env())
+    mlflow_pid = None
     try:
         url = _wait_for_ready(process, log, timeout_s=240)
-        (mlflow_pid,) = [int(p) for p in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()]
+        (mlflow_pid,) = _children(process.pid)
         yield TeamServer(url, artifacts, log, postgres_uri)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0, log.read_text()[-2000:]
         assert group_members(mlflow_pid) == [], "mlflow server processes left running"
         assert "stopped" in log.read_text()
-    finally:
+    finally:  # whatever failed above, leave nothing running
         if process.poll() is None:
-            process.kill()
+            mlflow_pid = mlflow_pid or next(iter(_children(process.pid)), None)
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if mlflow_pid and group_members(mlflow_pid):
+            os.killpg(mlflow_pid, signal.SIGKILL)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:  # the process has ended
+        return []
 
 
 def _wait_for_ready(process, log: Path, timeout_s: float) -> str:

@@ -100,8 +100,12 @@ def running_cluster(database: str = "mlflow"):
         _run([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
               "--no-sync", "--no-instructions"])
         options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-        _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "server.log"),
-              "-w", "-t", "60", "start"])
+        try:
+            _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "server.log"),
+                  "-w", "-t", "60", "start"])
+        except RuntimeError as exc:
+            log = folder / "server.log"
+            raise RuntimeError(f"{exc}\n{log.read_text()[-2000:] if log.is_file() else ''}") from None
         started = True
         _run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", database])
         yield f"postgresql://postgres@127.0.0.1:{port}/{database}"
