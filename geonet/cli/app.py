@@ -64,7 +64,7 @@ def _root(
 
 
 #: the modules of ``geonet.cli`` holding commands, each with ``register(app)``
-COMMAND_MODULES = ("ingest", "tie", "train", "cv", "predict", "section", "evaluate", "ui", "run")
+COMMAND_MODULES = ("ingest", "tie", "train", "cv", "predict", "section", "evaluate", "ui", "server", "run")
 
 
 def _register() -> None:

@@ -29,8 +29,13 @@ def ui(
 
     from geonet.tracking.server import UI_MODE_TIP, server_command, server_env, server_url
     from geonet.tracking.store import resolve_tracking_uri
+    from geonet.tracking.team import is_network_store
 
     uri = resolve_tracking_uri(tracking_uri, Path.cwd())
+    if is_network_store(uri):  # a team's server (geonet server) has the UI already
+        typer.echo(f"{uri} is an MLflow server with its own UI: open {uri} in a browser")
+        typer.echo(f"  {UI_MODE_TIP}")
+        return
     command = server_command(uri, host=host, port=port, workers=workers)
     typer.echo(f"MLflow UI for {uri}")
     typer.echo(f"  open {server_url(host, port)}  (ready in a few seconds; Ctrl-C to stop)")

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlparse
 
 from geonet.errors import TrackingError
 from geonet.paths import is_uri
+from geonet.tracking.team import apply_network_defaults, network_failure
 
 STORE_DIR = "mlruns"
 DB_NAME = "mlflow.db"
@@ -67,7 +68,9 @@ def resolve_tracking_uri(cli_value: str | None = None, root: Path | None = None)
     """
     for value in (cli_value, os.environ.get("MLFLOW_TRACKING_URI")):
         if value and value.strip():
-            return _normalise(value.strip())
+            uri = _normalise(value.strip())
+            apply_network_defaults(uri)  # a server that is down fails in seconds (tracking/team.py)
+            return uri
     return default_tracking_uri(root)
 
 
@@ -144,7 +147,10 @@ def make_client(tracking_uri: str):
 
 
 def _one_line(exc: BaseException, limit: int = 300) -> str:
-    """First line of an exception message, shortened to ``limit`` characters."""
+    """First line of an exception message, shortened to ``limit`` characters (a server that does
+    not answer: what happened, without the HTTP library's paragraph)."""
+    if (failure := network_failure(exc)) is not None:
+        return failure
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
