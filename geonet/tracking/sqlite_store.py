@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import sqlite3
 import sys
@@ -52,6 +53,7 @@ def _note(message: str) -> None:
     print(f"note: {message}", file=sys.stderr, flush=True)
 
 
+@functools.cache
 def _schema_facts() -> tuple[str, set[str], set[str]]:
     """MLflow's head revision, the tables its ORM needs, and every revision it knows."""
     from alembic.script import ScriptDirectory

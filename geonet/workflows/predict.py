@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from geonet import __version__
+from geonet.atomic import check_output_target, sweep_stale_temporaries
 from geonet.errors import ConfigError, InputError
 from geonet.paths import is_uri
 from geonet.train.model import QC_COLUMN, GeonetModel, code_name, load_model
@@ -58,11 +59,13 @@ def predict(
 
     segy = SegyLayout(segy_inline_byte, segy_crossline_byte, segy_x_byte, segy_y_byte, str(segy_domain), segy_name,
                       tuple(float(v) for v in segy_nulls))
+    out_dir = check_output_target(out_dir, folder=True)  # before any work
     model_dir = resolve_model_dir(model, resolve_tracking_uri(tracking_uri) if is_uri(model) else "")
     loaded = load_model(model_dir)
     origin = provenance(model, model_dir)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    sweep_stale_temporaries(out_dir)
     from geonet.features.ingest import expand_inputs, input_kind, load_well, predict_grid
 
     result = PredictResult()
