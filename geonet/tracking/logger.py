@@ -105,10 +105,10 @@ class RunTracker:
             tags[PARENT_TAG] = self.parent_run_id
         with self._translated("start a run"):
             self.client = make_client(self.tracking_uri)
-            end_orphaned_runs(self.client, self.tracking_uri, FAILURE_TAG)
             self.experiment_id = get_or_create_experiment(
                 self.client, self.experiment, default_artifact_root(self.tracking_uri)
             )
+            end_orphaned_runs(self.client, self.tracking_uri, FAILURE_TAG, self.experiment_id)
             run = self.client.create_run(self.experiment_id, run_name=self.run_name, tags=tags)
         self.run_id = run.info.run_id
         self.run_name = run.info.run_name

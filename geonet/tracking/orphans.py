@@ -4,7 +4,8 @@ Every run geonet opens carries the tags ``geonet.pid``, ``geonet.host`` and ``ge
 (the process's start time, so a reused pid is not mistaken for the run's process). When geonet
 opens a store (once per process and store) it looks for RUNNING runs of this host whose process
 no longer runs, ends them KILLED with the reason in ``geonet.failure_reason``, and says so in one
-line. Runs of other hosts are left alone: their processes cannot be checked from here.
+line. Runs of other hosts are left alone: their processes cannot be checked from here. On a
+tracking server only the experiment being opened is searched.
 """
 
 from __future__ import annotations
@@ -23,13 +24,17 @@ def process_tags() -> dict[str, str]:
     return {PID_TAG: me["pid"], HOST_TAG: me["host"], START_TAG: me["start"]}
 
 
-def end_orphaned_runs(client, tracking_uri: str, failure_tag: str) -> list[str]:
-    """End KILLED the RUNNING runs of this host whose process is gone; their ids. Once per store."""
+def end_orphaned_runs(client, tracking_uri: str, failure_tag: str, experiment_id: str) -> list[str]:
+    """End KILLED the RUNNING runs of this host whose process is gone; their ids. Once per store.
+
+    A local SQLite store is searched whole; a server only in ``experiment_id`` (cheap on a big one).
+    """
     if tracking_uri in _checked:
         return []
     _checked.add(tracking_uri)
     host = identity()["host"].replace("'", "")
-    experiments = [e.experiment_id for e in client.search_experiments()]
+    local = tracking_uri.startswith("sqlite:")
+    experiments = [e.experiment_id for e in client.search_experiments()] if local else [experiment_id]
     if not experiments:
         return []
     runs = client.search_runs(experiments, filter_string=f"attributes.status = 'RUNNING' and tags.`{HOST_TAG}` = '{host}'",
