@@ -9,6 +9,7 @@ The finished file gets the mode an ordinary ``open(out, "w")`` would give it, ``
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import stat
@@ -52,16 +53,21 @@ def atomic_path(out: str | Path) -> Iterator[Path]:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create the output directory ({exc.strerror})", path=out.parent) from None
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    except OSError as exc:
+        raise write_error(exc, out) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         yield tmp
         os.chmod(tmp, file_mode())  # mkstemp makes 0600; the writer may also have replaced tmp
         os.replace(tmp, out)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError) and write_error(exc, out, strict=True):
+            raise write_error(exc, out) from None
         raise
 
 
@@ -110,6 +116,22 @@ def check_output_target(out: str | Path, *, folder: bool = False) -> Path:
     if stat.S_ISREG(st.st_mode) and folder:
         raise InputError("is a file; give a folder", path=out)
     return out
+
+
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG, errno.EIO}
+_WRITE_TEXTS = ("No space left", "Read-only file system", "Permission denied", "Disk quota", "File too large")
+
+
+def write_error(exc: OSError, out: Path, *, strict: bool = False) -> InputError | None:
+    """A full disk, a read-only file system, no permission … as a one-line :class:`InputError`
+    naming ``out`` (the temporary file's name means nothing to a user). With ``strict``, None for
+    other OS errors, which stay what they are."""
+    text = exc.strerror or str(exc)
+    known = exc.errno in _WRITE_ERRNOS or any(t in str(exc) for t in _WRITE_TEXTS)
+    if strict and not known:
+        return None
+    return InputError(f"cannot write ({text.strip().splitlines()[0][:120] if text.strip() else type(exc).__name__})",
+                      path=out)
 
 
 def sweep_stale_temporaries(folder: str | Path, older_than_s: float = STALE_TMP_S) -> list[Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import time
@@ -103,3 +104,25 @@ def test_ingest_sweeps_stale_temporaries_at_start(tmp_path, synthetic_wells):
     result = runner.invoke(app, ["ingest", str(synthetic_wells[0]), "--out", str(tmp_path / "out.parquet"), "--jobs", "1"])
     assert result.exit_code == 0, result.output
     assert not stale.exists()
+
+
+@pytest.mark.parametrize("err", [errno.ENOSPC, errno.EROFS])
+def test_full_disk_or_read_only_is_one_line_naming_the_output(tmp_path, err):
+    out = tmp_path / "t.parquet"
+    with pytest.raises(InputError) as info:
+        with atomic_path(out):
+            raise OSError(err, os.strerror(err))
+    assert str(info.value) == f"{out}: cannot write ({os.strerror(err)})"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pyarrow_style_error_without_errno_is_recognised(tmp_path):
+    with pytest.raises(InputError, match="cannot write"):
+        with atomic_path(tmp_path / "t.parquet"):
+            raise OSError("IOError: No space left on device. Detail: [errno 28]")
+
+
+def test_other_os_errors_stay_as_they_are(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        with atomic_path(tmp_path / "t.parquet"):
+            raise FileNotFoundError(2, "gone")
