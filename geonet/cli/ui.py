@@ -27,7 +27,7 @@ def ui(
     """Start the MLflow UI on this project's runs (Ctrl-C to stop)."""
     from geonet.tracking.server import UI_MODE_TIP, server_command, server_env, server_url
     from geonet.tracking.server import check_port_free, start_server, stop_server
-    from geonet.tracking.store import resolve_tracking_uri
+    from geonet.tracking.store import ensure_store, resolve_tracking_uri
     from geonet.tracking.team import is_network_store
 
     uri = resolve_tracking_uri(tracking_uri, Path.cwd())
@@ -37,6 +37,7 @@ def ui(
         return
     command = server_command(uri, host=host, port=port, workers=workers)
     check_port_free(host, port)
+    ensure_store(uri)  # a half-created or damaged store is repaired before the server opens it
     typer.echo(f"MLflow UI for {uri}")
     typer.echo(f"  open {server_url(host, port)}  (ready in a few seconds; Ctrl-C to stop)")
     typer.echo(f"  {UI_MODE_TIP}")
