@@ -37,16 +37,11 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from geonet.atomic import file_mode
 from geonet.errors import TrackingError
 
 SIDECARS = ("-journal", "-wal", "-shm")
 LOCK_SUFFIX = ".lock"
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _note(message: str) -> None:
@@ -167,7 +162,7 @@ def build(db: Path, artifact_uri: str, source: Path | None = None) -> None:
         SqlAlchemyStore._engine_map.pop(uri, None)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # as SQLite would have created it, not mkstemp's 0600
+        os.chmod(tmp, file_mode())  # as SQLite would have created it, not mkstemp's 0600
         os.replace(tmp, db)
         forget_engines(db)
         with contextlib.suppress(OSError):
