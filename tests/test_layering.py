@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "geonet"
 #: lower layers first; a package may import geonet packages at its own level or below
-LAYERS = ["errors", "atomic", "paths", "io", "features", "nn", "spec", "train", "tracking", "workflows", "pipeline", "cli"]
+LAYERS = ["errors", "atomic", "paths", "signals", "io", "features", "nn", "spec", "train", "tracking", "workflows", "pipeline", "cli"]
 #: third-party packages only these geonet packages may import
 ONLY_IN = {
     "mlflow": {"tracking"},

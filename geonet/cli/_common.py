@@ -8,6 +8,7 @@ from typing import Callable, TypeVar
 import typer
 
 from geonet.errors import GeonetError
+from geonet.signals import exit_code, signals_as_interrupts
 
 F = TypeVar("F", bound=Callable)
 
@@ -33,7 +34,8 @@ def handle_errors(fn: F) -> F:
     """Run a command; turn a :class:`GeonetError` into ``error: <message>`` and its exit code.
 
     Unexpected exceptions also become one line (with a hint to use ``--debug``); with ``--debug``
-    every exception propagates with its traceback.
+    every exception propagates with its traceback. SIGTERM and SIGHUP stop the command like
+    Ctrl-C (runs ended KILLED, temporary files removed), exit code 128 + the signal's number.
     """
 
     @functools.wraps(fn)
@@ -41,7 +43,8 @@ def handle_errors(fn: F) -> F:
         # the flag belongs to this invocation only: consume it, so it never leaks into the next
         state.active, state.requested = state.requested, False
         try:
-            return fn(*args, **kwargs)
+            with signals_as_interrupts():
+                return fn(*args, **kwargs)
         except typer.Exit:
             raise
         except GeonetError as exc:
@@ -49,9 +52,9 @@ def handle_errors(fn: F) -> F:
                 raise
             echo_err(f"error: {exc}")
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            echo_err("interrupted")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as exc:
+            echo_err(f"interrupted ({exc})" if str(exc) else "interrupted")
+            raise typer.Exit(exit_code(exc)) from None
         except Exception as exc:  # noqa: BLE001 - last line of defence for users
             if state.active:
                 raise

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from geonet import __version__
+from geonet import __version__, atomic
 from geonet.cli._common import state
 
 
@@ -58,9 +58,13 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
+    follow_symlinks: Annotated[
+        bool, typer.Option("--follow-symlinks", help="Write to the target of a symlink at an output path (refused otherwise).")
+    ] = False,
 ) -> None:
     """geonet: neural networks for petrophysicists, on a NumPy backprop MLP, tracked in MLflow."""
     state.requested = debug
+    atomic.FOLLOW_SYMLINKS = follow_symlinks
 
 
 #: the modules of ``geonet.cli`` holding commands, each with ``register(app)``

@@ -25,10 +25,9 @@ def ui(
     workers: Annotated[int, typer.Option(help="Server worker processes (1 is plenty for one user).")] = 1,
 ) -> None:
     """Start the MLflow UI on this project's runs (Ctrl-C to stop)."""
-    import subprocess
-
     from geonet.tracking.server import UI_MODE_TIP, server_command, server_env, server_url
-    from geonet.tracking.store import resolve_tracking_uri
+    from geonet.tracking.server import check_port_free, start_server, stop_server
+    from geonet.tracking.store import ensure_store, resolve_tracking_uri
     from geonet.tracking.team import is_network_store
 
     uri = resolve_tracking_uri(tracking_uri, Path.cwd())
@@ -37,18 +36,16 @@ def ui(
         typer.echo(f"  {UI_MODE_TIP}")
         return
     command = server_command(uri, host=host, port=port, workers=workers)
+    check_port_free(host, port)
+    ensure_store(uri)  # a half-created or damaged store is repaired before the server opens it
     typer.echo(f"MLflow UI for {uri}")
     typer.echo(f"  open {server_url(host, port)}  (ready in a few seconds; Ctrl-C to stop)")
     typer.echo(f"  {UI_MODE_TIP}")
-    process = subprocess.Popen(command, env=server_env())
+    process = start_server(command, server_env())
     try:
         code = process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM, SIGHUP: stop the server's whole process group
+        stop_server(process)
         echo_err("stopped")
         raise typer.Exit(0) from None
     if code != 0:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from geonet.errors import GeonetError
+from geonet.signals import die_with_parent, stop_workers
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,16 @@ def map_files(fn: Callable[[Path], object], files: list[Path], jobs: int | None 
 
     mine, theirs = share_out(files, jobs)
     ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    pool = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=ctx)
+    pool = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=ctx, initializer=die_with_parent)
     try:
         futures = {pool.submit(call, p): p for p in theirs}
         for p in mine:
             yield p, call(p)
         for fut in as_completed(futures):
             yield futures[fut], fut.result()
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM) or stopped early: stop the workers now
+        stop_workers(pool)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

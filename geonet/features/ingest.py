@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from geonet import __version__
+from geonet.atomic import check_output_target, sweep_stale_temporaries
 from geonet.errors import ConfigError, InputError
 from geonet.features.aliases import load_alias_table
 from geonet.features.depth import DUPLICATE_RULES
@@ -127,7 +128,8 @@ def ingest(
 
         if depth_factor(depth_unit) is None:
             raise ConfigError(f"--depth-unit {depth_unit!r} is not a length unit geonet knows (m, ft, cm, mm, in ...)")
-    out = Path(out)
+    out = check_output_target(out)  # a FIFO, device, symlink … is refused before any work
+    sweep_stale_temporaries(out.parent)
     table = load_alias_table(aliases)  # fail early on a bad alias file
     files, missing = expand_inputs(inputs)
     files = [p for p in files if p.resolve() != out.resolve()]  # never read the table being replaced

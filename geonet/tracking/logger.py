@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from geonet.errors import TrackingError
+from geonet.tracking.orphans import end_orphaned_runs, process_tags
 from geonet.tracking.store import (
     _one_line,
     default_artifact_root,
@@ -67,7 +68,9 @@ class RunTracker:
 
     On normal exit the buffer is flushed and the run ends FINISHED. On an exception it is
     flushed, the one-line reason is stored in tag ``geonet.failure_reason`` and in the run
-    description, the run ends FAILED (KILLED for Ctrl-C) and the exception propagates.
+    description, the run ends FAILED (KILLED for Ctrl-C, SIGTERM, SIGHUP) and the exception
+    propagates. Runs left RUNNING by killed processes are ended KILLED when a run starts
+    (:mod:`geonet.tracking.orphans`).
     MLflow failures are raised as :class:`geonet.errors.TrackingError` naming the URI.
     """
 
@@ -97,7 +100,7 @@ class RunTracker:
     # -- life cycle -------------------------------------------------------------------------
     def start(self) -> "RunTracker":
         """Create the experiment (if needed) and the run."""
-        tags = dict(self.tags)
+        tags = {**self.tags, **process_tags()}
         if self.parent_run_id:
             tags[PARENT_TAG] = self.parent_run_id
         with self._translated("start a run"):
@@ -105,6 +108,7 @@ class RunTracker:
             self.experiment_id = get_or_create_experiment(
                 self.client, self.experiment, default_artifact_root(self.tracking_uri)
             )
+            end_orphaned_runs(self.client, self.tracking_uri, FAILURE_TAG, self.experiment_id)
             run = self.client.create_run(self.experiment_id, run_name=self.run_name, tags=tags)
         self.run_id = run.info.run_id
         self.run_name = run.info.run_name

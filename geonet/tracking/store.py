@@ -137,9 +137,25 @@ def get_or_create_experiment(client, name: str, artifact_root: Path | str | None
         return experiment.experiment_id
 
 
+def ensure_store(tracking_uri: str) -> None:
+    """Create, upgrade or repair a local SQLite store atomically (see :mod:`geonet.tracking.sqlite_store`).
+
+    Other stores (servers, databases) are left to MLflow.
+    """
+    db = sqlite_path(tracking_uri)
+    if db is None or str(db) in ("", ":memory:"):
+        return
+    from geonet.tracking.sqlite_store import ensure_sqlite_store
+
+    import_mlflow()
+    artifact_root = default_artifact_root(tracking_uri)
+    ensure_sqlite_store(db.resolve(), artifact_root.as_uri())
+
+
 def make_client(tracking_uri: str):
     """An ``MlflowClient`` for ``tracking_uri`` (also used as the model registry URI)."""
     mlflow = import_mlflow()
+    ensure_store(tracking_uri)
     try:
         return mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     except Exception as exc:  # noqa: BLE001 - any failure to open the store
@@ -157,11 +173,10 @@ def _one_line(exc: BaseException, limit: int = 300) -> str:
 
 def run_exists(tracking_uri: str, run_id: str) -> bool:
     """Whether the store at ``tracking_uri`` holds a run with this id (deleted runs count as absent)."""
-    from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
     try:
-        run = MlflowClient(tracking_uri).get_run(run_id)
+        run = make_client(tracking_uri).get_run(run_id)
     except MlflowException:
         return False
     return run.info.lifecycle_stage != "deleted"

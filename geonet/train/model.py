@@ -72,9 +72,13 @@ class GeonetModel:
 
         Classification: ``<TARGET>_PRED`` (label code) and ``PROB_<code>`` per class.
         Regression: ``<TARGET>_PRED`` in the target's units. Both: ``QC_IMPUTED``, the share of the
-        model's input curves that were missing at that depth (imputed, or the row dropped).
+        model's input curves that were missing at that depth (imputed, or the row dropped). A row
+        where every input curve is missing (``QC_IMPUTED`` = 1) gets no prediction: it would be
+        the training medians' answer, the same for every such row.
         """
         X, mask = self.preprocessor.transform(df, source=source, dtype=self.network.dtype)
+        gaps = self.preprocessor.missing_mask(df) if self.preprocessor.features else np.zeros((len(df), 0), bool)
+        blind = gaps.all(axis=1) if gaps.shape[1] else np.zeros(len(df), bool)
         out = pd.DataFrame(index=df.index)
         if self.task == "classify":
             proba = np.full((len(df), len(self.classes)), np.nan)
@@ -83,6 +87,8 @@ class GeonetModel:
             pred = np.full(len(df), np.nan)
             if len(X):
                 pred[mask] = np.asarray(self.classes, dtype=float)[self.decide(proba[mask])]
+            proba[blind] = np.nan
+            pred[blind] = np.nan
             out[self.pred_column] = pred
             for name, col in zip(self.prob_columns(), proba.T):
                 out[name] = col
@@ -90,8 +96,9 @@ class GeonetModel:
             pred = np.full(len(df), np.nan)
             if len(X):
                 pred[mask] = self.predict_output(X)[:, 0] * self.target_scale + self.target_center
+            pred[blind] = np.nan
             out[self.pred_column] = pred
-        out[QC_COLUMN] = self.preprocessor.missing_mask(df).mean(axis=1) if self.preprocessor.features else 0.0
+        out[QC_COLUMN] = gaps.mean(axis=1) if gaps.shape[1] else 0.0
         return out
 
     def imputed_fractions(self, df: pd.DataFrame) -> dict[str, float]:
@@ -100,10 +107,16 @@ class GeonetModel:
         return {c: float(gaps[:, j].mean()) if len(df) else 0.0 for j, c in enumerate(self.preprocessor.features)}
 
     def imputation_notes(self, df: pd.DataFrame, *, source: str = "input") -> list[str]:
-        """One line per well that lacks an input curve in at least ``NOTE_IMPUTED`` of its rows."""
+        """One line per well that lacks an input curve in at least ``NOTE_IMPUTED`` of its rows,
+        or that has rows (or only rows) without any input value: those get no prediction."""
         notes = []
         groups = df.groupby("WELL", sort=False) if "WELL" in df.columns else [(source, df)]
         for well, rows in groups:
+            blind = int(self.preprocessor.missing_mask(rows).all(axis=1).sum()) if self.preprocessor.features else 0
+            if len(rows) and blind == len(rows):
+                notes.append(f"{source}: well {well}: none of the model's input curves "
+                             f"({', '.join(self.preprocessor.features)}) has a value: no prediction")
+                continue
             absent = set(self.preprocessor.absent_curves(rows))
             parts = [f"{c} absent" if c in absent else f"{c} missing in {f:.0%} of rows"
                      for c, f in self.imputed_fractions(rows).items() if f >= NOTE_IMPUTED]
@@ -111,6 +124,8 @@ class GeonetModel:
                 fill = ("filled with training medians" if self.preprocessor.missing == "impute"
                         else "rows without them get no prediction")
                 notes.append(f"{source}: well {well}: {', '.join(parts)} ({fill}; see {QC_COLUMN})")
+            if blind:
+                notes.append(f"{source}: well {well}: {blind} row(s) without any input value get no prediction")
         return notes
 
     def class_names(self) -> list[str]:

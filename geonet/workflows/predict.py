@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from geonet import __version__
+from geonet.atomic import check_output_target, sweep_stale_temporaries
 from geonet.errors import ConfigError, InputError
 from geonet.paths import is_uri
 from geonet.train.model import QC_COLUMN, GeonetModel, code_name, load_model
@@ -58,11 +59,13 @@ def predict(
 
     segy = SegyLayout(segy_inline_byte, segy_crossline_byte, segy_x_byte, segy_y_byte, str(segy_domain), segy_name,
                       tuple(float(v) for v in segy_nulls))
+    out_dir = check_output_target(out_dir, folder=True)  # before any work
     model_dir = resolve_model_dir(model, resolve_tracking_uri(tracking_uri) if is_uri(model) else "")
     loaded = load_model(model_dir)
     origin = provenance(model, model_dir)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    sweep_stale_temporaries(out_dir)
     from geonet.features.ingest import expand_inputs, input_kind, load_well, predict_grid
 
     result = PredictResult()
@@ -72,24 +75,25 @@ def predict(
     if not files:
         raise InputError(f"no LAS, table or grid files in {', '.join(map(str, inputs))}")
     frames = []
+    names = output_names(files)
     for path in files:
         kind = input_kind(path)
         if kind == "grid":
             _check_grid_model(loaded, path)
-            out = out_dir / f"{path.name.split('.')[0]}_geonet.nc"
+            out = out_dir / f"{names[path]}_geonet.nc"
             predict_grid(path, out, lambda chunk, src=path: _grid_columns(loaded, chunk, src), segy=segy)
             result.outputs.append(out)
             if path.suffix.lower() in {".sgy", ".segy"}:
-                result.outputs.append(_write_segy(path, out, loaded.pred_column, out_dir / f"{path.stem}_geonet.sgy", segy))
+                result.outputs.append(_write_segy(path, out, loaded.pred_column, out_dir / f"{names[path]}_geonet.sgy", segy))
             continue
         df = load_well(path)
         result.notes += loaded.imputation_notes(df, source=str(path))
         result.imputed_fraction[str(path)] = loaded.imputed_fractions(df)
         pred = loaded.predict_frame(df, source=str(path))
         if kind == "las":
-            result.outputs.append(_write_las(path, out_dir / f"{path.stem}_geonet.las", loaded, pred, origin))
+            result.outputs.append(_write_las(path, out_dir / f"{names[path]}_geonet.las", loaded, pred, origin))
             if plots and "DEPTH_M" in df.columns:
-                result.outputs.append(_write_picture(df, loaded, pred, out_dir / f"{path.stem}_geonet.png"))
+                result.outputs.append(_write_picture(df, loaded, pred, out_dir / f"{names[path]}_geonet.png"))
         keep = [c for c in ("WELL", "DEPTH_M", loaded.target) if c in df.columns]
         frames.append(pd.concat([df[keep], pred], axis=1))
     if frames:
@@ -104,6 +108,34 @@ def predict(
         write_feature_table(table, result.table, meta, fmt=fmt)
         result.outputs.append(result.table)
     return result
+
+
+def output_names(files: list[Path]) -> dict[Path, str]:
+    """A distinct output name per input: its stem (``well`` for ``well.las``, ``cube`` for
+    ``cube.nc``), with as many parent folders as it takes when two inputs share one
+    (``a/well.las``, ``b/well.las`` → ``a_well``, ``b_well``), never one written over another."""
+    def base(p: Path) -> str:
+        return p.name.split(".")[0] if p.suffix.lower() in (".nc", ".zarr", ".nc4", ".cdf") else p.stem
+
+    def name(p: Path, depth: int) -> str:
+        parents = [q.name for q in list(p.resolve().parents)[:depth]][::-1]
+        return "_".join([*(x for x in parents if x), base(p)])
+
+    files = list(dict.fromkeys(files))
+    names: dict[Path, str] = {}
+    for p in files:
+        clash = [q for q in files if base(q).lower() == base(p).lower()]
+        depth = 0
+        while len({name(q, depth).lower() for q in clash}) < len(clash) and depth < len(p.resolve().parents):
+            depth += 1
+        names[p] = name(p, depth)
+    taken: dict[str, int] = {}
+    for p in files:  # still equal (names differing only in case, on a case-blind disk): number them
+        key = names[p].lower()
+        taken[key] = taken.get(key, 0) + 1
+        if taken[key] > 1:
+            names[p] = f"{names[p]}_{taken[key]}"
+    return names
 
 
 #: unit of a predicted class code (a label, not a quantity; names in ~Parameter CLASS_<code>)

@@ -3,6 +3,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 import typer
@@ -109,3 +110,49 @@ def test_server_starts_and_answers_health(store):
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_busy_port_is_one_line_and_non_zero(app, db, monkeypatch):
+    monkeypatch.chdir(db.parent.parent)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(app, ["ui", "--port", str(port)])
+    assert result.exit_code != 0
+    lines = result.output.strip().splitlines()
+    assert lines == [f"error: port {port} on 127.0.0.1 is already in use (another geonet ui?); choose another with --port"]
+
+
+@pytest.mark.slow
+def test_sigterm_stops_ui_and_its_server(store, tmp_path):
+    import os
+    import signal
+
+    from geonet.tracking.logger import RunTracker
+
+    with RunTracker(store, "ui-stop"):
+        pass
+    port = _free_port()
+    env = {**server_env(), "MLFLOW_TRACKING_URI": store}
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("geonet")), "ui", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{server_url('127.0.0.1', port)}/health", timeout=2):
+                break
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.5)
+    group = int(subprocess.run(["ps", "-o", "pgid=", "--ppid", str(proc.pid)], capture_output=True,
+                               text=True).stdout.split()[0])
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+    assert "stopped" in proc.stderr.read()
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-g", str(group)], capture_output=True, text=True).stdout.split()
+    assert left == [], f"server processes left running: {left}"
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{server_url('127.0.0.1', port)}/health", timeout=2)

@@ -22,15 +22,18 @@ Each trial is a nested MLflow run under the sweep step's run. Outputs: ``best.ru
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable
 
 from geonet.errors import ConfigError, GeonetError, OptionError
 from geonet.pipeline.context import MODEL_CODE, StepContext, StepKind
 from geonet.pipeline.kinds.train import REFUSED, TRAINERS, model_dir_files
+from geonet.signals import die_with_parent, stop_workers
 from geonet.spec import TrainSpec
 
 #: the sweep's own options; every other key is a training option, the base of each trial
@@ -190,13 +193,19 @@ def run_sweep_step(options: dict, ctx: StepContext) -> dict:
                 results.append(exc)
     else:
         # spawn: workers must not inherit the parent's open MLflow/SQLite connections
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        # workers get SIGTERM when this process dies or is stopped: their runs end KILLED
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=functools.partial(die_with_parent, signal.SIGTERM)) as pool:
             futures = [pool.submit(run_trial, *call) for call in calls]
-            for future in futures:
-                try:
-                    results.append(future.result())
-                except GeonetError as exc:
-                    results.append(exc)
+            try:
+                for future in futures:
+                    try:
+                        results.append(future.result())
+                    except GeonetError as exc:
+                        results.append(exc)
+            except BaseException:
+                stop_workers(pool)
+                raise
 
     trials = []
     for i, (p, result) in enumerate(zip(params, results)):
