@@ -12,10 +12,13 @@ TABLE_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
 def read_table(path: str | Path):
-    """Return ``(DataFrame, geonet_meta or None)`` for a CSV or Parquet file."""
-    import pandas as pd
-
+    """Return ``(DataFrame, geonet_meta or None)`` for a CSV or Parquet file, or a dataset folder
+    written by ``geonet ingest --out DIR`` (:mod:`geonet.io.dataset`)."""
     path = Path(path)
+    if path.is_dir():
+        from geonet.io.dataset import read_dataset
+
+        return read_dataset(path)
     kind = TABLE_SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise InputError(f"not a table (expected .csv or .parquet, got {path.suffix!r})", path=path)
