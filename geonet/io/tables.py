@@ -45,6 +45,16 @@ def read_table(path: str | Path):
     return df, meta
 
 
+def table_sha256(path: str | Path) -> str:
+    """SHA-256 of a table file, or of a dataset folder's manifest (which names every part by the
+    SHA-256 of its source and the ingest options)."""
+    from geonet.io.dataset import MANIFEST
+    from geonet.paths import sha256_file
+
+    path = Path(path)
+    return sha256_file(path / MANIFEST if path.is_dir() else path)
+
+
 def _read_csv(path: Path):
     """pandas' C parser; rows with more fields than the header are cut to the header (python engine)."""
     import pandas as pd
