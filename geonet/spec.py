@@ -564,11 +564,20 @@ class PredictSpec(SegyNameSpec):
 
     format: TableFormat = option(TableFormat.parquet, "Table format of the predictions.", aliases=("fmt",))
     plots: bool = option(True, "Write a well-track picture (PNG) beside each predicted LAS.")
+    scheduler: str | None = option(
+        None, "Predict the wells in parallel on Dask: local:N (a LocalCluster of N processes) or tcp://HOST:PORT "
+        "(an existing cluster's scheduler); the table becomes the dataset folder OUT/predictions/.",
+        show_default="one well after the other, here")
+
+    def check(self) -> None:
+        _check_scheduler(self.scheduler, None)
+        if self.scheduler is not None and self.format != TableFormat.parquet:
+            raise ValueError("format: with a scheduler the predictions table is a Parquet dataset folder")
 
     def predict_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of :func:`geonet.workflows.predict` (beside model, inputs, out_dir)."""
         segy = {k: v for k, v in self.to_json().items() if k.startswith("segy_")}
-        return dict(fmt=self.format.value, plots=self.plots, **segy)
+        return dict(fmt=self.format.value, plots=self.plots, scheduler=self.scheduler, **segy)
 
 
 # -- geonet section ---------------------------------------------------------------------------------

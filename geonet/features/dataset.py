@@ -90,6 +90,14 @@ def normalise_part(part, table):
     return part
 
 
+def write_well_part(frame, out_dir: Path, name: str, meta: dict) -> dict:
+    """Write one well's rows as ``well=<name>/<name>`` under ``out_dir``; the part's manifest entry."""
+    well = str(frame["WELL"].iloc[0])
+    rel = f"{part_folder(well)}/{name}"
+    kinds = write_part(frame, out_dir / rel, meta)
+    return {"path": rel, "well": well, "rows": len(frame), "columns": kinds}
+
+
 @dataclass(frozen=True)
 class PartJob:
     """The task of one source file: ``job(path) → receipt`` (runs on a worker; picklable)."""
@@ -117,12 +125,9 @@ class PartJob:
         parts = []
         for frame in loaded.frame:
             frame = normalise_part(frame, table)
-            well = str(frame["WELL"].iloc[0])
-            rel = f"{part_folder(well)}/{name}"
             units = {c: prov["units_out"].get(c, "") for c in frame.columns if c != "WELL"}
-            kinds = write_part(frame, self.out_dir / rel, {"geonet_version": __version__, "units": units,
-                                                          "sources": [source]})
-            parts.append({"path": rel, "well": well, "rows": len(frame), "columns": kinds})
+            parts.append(write_well_part(frame, self.out_dir, name, {"geonet_version": __version__, "units": units,
+                                                                     "sources": [source]}))
         receipt = {"path": str(path), "sha256": prov["sha256"], "options_key": self.key, "parts": parts,
                    "source": source, "notes": prov.get("notes", []), "summaries": prov["summaries"]}
         write_text_atomic(where, json.dumps(receipt))
@@ -136,8 +141,9 @@ def _sha_or_none(path: Path) -> str | None:
         return None
 
 
-def merge_columns(receipts: list[dict], table) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """The dataset's ``{column: kind}`` in table order (a column with numbers anywhere is numbers),
+def merge_columns(receipts: list[dict], table, order: bool = True) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """The dataset's ``{column: kind}`` in table order (``order``; else in order of appearance; a
+    column with numbers anywhere is numbers),
     and warnings for parts whose text must be read as numbers (each part's ``text_as_number`` set)."""
     from geonet.features.table import order_columns
 
@@ -155,22 +161,41 @@ def merge_columns(receipts: list[dict], table) -> tuple[dict[str, str], list[tup
             if clash:
                 warnings.append((part["well"], f"{', '.join(clash)}: text in this well, numbers in others: read as "
                                  "numbers (text that is not a number became null)"))
-    return {c: kinds[c] for c in order_columns(kinds, table)}, warnings
+    return {c: kinds[c] for c in (order_columns(kinds, table) if order else kinds)}, warnings
 
 
 def finish(out_dir: Path, receipts: list[dict], keep_sources: set[str], table) -> tuple[dict, list]:
-    """Write the schema and manifest of ``receipts`` (input order), then remove parts and receipts
-    of sources not in ``keep_sources`` (receipt file names) and parts no kept receipt claims.
+    """Write the schema and manifest of ``receipts`` (input order), then remove receipts of sources
+    not in ``keep_sources`` (receipt file names) and parts no kept receipt claims.
     Returns ``(manifest, warnings)``."""
-    columns, warnings = merge_columns(receipts, table)
     units: dict[str, str] = {}
-    parts, seen, per_well = [], set(), {}
+    warnings = []
     for r in receipts:
         for col, unit in r["source"]["units_out"].items():
             if not units.get(col):
                 units[col] = unit
             elif unit and units[col] != unit:
                 warnings.append((r["path"], f"{col} is in {unit!r}, other files use {units[col]!r} (not converted)"))
+    manifest, more = write_manifest(out_dir, receipts, table, units, {"sources": [r["source"] for r in receipts]})
+    claimed = set()
+    for receipt in (out_dir / SOURCES).glob("*.json"):
+        r = read_receipt(receipt) if receipt.name in keep_sources else None
+        if r is None:
+            receipt.unlink(missing_ok=True)
+        else:
+            claimed.update(p["path"] for p in r["parts"])
+    remove_unclaimed(out_dir, claimed)
+    return manifest, warnings + more
+
+
+def write_manifest(out_dir: Path, receipts: list[dict], table, units: dict[str, str], extra: dict,
+                   order: bool = True) -> tuple[dict, list]:
+    """``_common_metadata`` and ``_geonet.json`` listing the parts of ``receipts`` in order (a part
+    two sources share once); columns as :func:`merge_columns` orders them; ``extra`` joins the
+    manifest. Returns ``(manifest, warnings)``."""
+    columns, warnings = merge_columns(receipts, table, order)
+    parts, seen, per_well = [], set(), {}
+    for r in receipts:
         for part in r["parts"]:
             if part["path"] in seen:
                 warnings.append((r["path"], f"same content as another input: well {part['well']} is written once"))
@@ -182,21 +207,14 @@ def finish(out_dir: Path, receipts: list[dict], keep_sources: set[str], table) -
         if n > 1:
             warnings.append((well, f"well {well} comes from {n} files/parts; rows are concatenated"))
     manifest = {"geonet_version": __version__, "units": {c: units.get(c, "") for c in columns if c != "WELL"},
-                "rows": sum(p["rows"] for p in parts), "parts": parts, "sources": [r["source"] for r in receipts]}
+                "rows": sum(p["rows"] for p in parts), "parts": parts, **extra}
     write_dataset_metadata(out_dir, columns, manifest)
-    _collect_garbage(out_dir, keep_sources)
     return manifest, warnings
 
 
-def _collect_garbage(out_dir: Path, keep_sources: set[str]) -> None:
-    """Remove receipts not kept, parts no kept receipt claims, leftovers of interrupted writes, empty folders."""
-    claimed = set()
-    for receipt in (out_dir / SOURCES).glob("*.json"):
-        r = read_receipt(receipt) if receipt.name in keep_sources else None
-        if r is None:
-            receipt.unlink(missing_ok=True)
-            continue
-        claimed.update(p["path"] for p in r["parts"])
+def remove_unclaimed(out_dir: Path, claimed: set[str]) -> None:
+    """Remove parts not in ``claimed`` (``well=…/part-….parquet``), leftovers of interrupted writes
+    and empty well folders; nothing else in ``out_dir`` is touched."""
     for folder in out_dir.glob("well=*"):
         for f in folder.iterdir():
             stale_tmp = f.name.startswith(".part-") and f.name.endswith(".tmp")

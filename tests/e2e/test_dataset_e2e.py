@@ -38,3 +38,29 @@ def test_train_evaluate_cv_read_a_dataset_folder(tmp_path, tracking_uri, synthet
     assert "accuracy" in out.output
     out = _invoke("cv", folder, "--folds", "3", *FAST[:-1])
     assert "cv score" in out.output
+
+
+def test_predict_on_a_local_cluster_equals_predict_here(tmp_path, tracking_uri, synthetic_wells):
+    import numpy as np
+    import pandas as pd
+
+    from geonet.features.table import read_feature_table
+
+    table = tmp_path / "wells.parquet"
+    _invoke("ingest", *synthetic_wells[:2], "--out", table, "--no-progress")
+    model = _last(_invoke("train", table, "--val-wells", "WELL-B", *FAST).output, "model:")
+    here, there = tmp_path / "here", tmp_path / "there"
+    _invoke("predict", *synthetic_wells, "--model", model, "--out", here, "--no-plots")
+    (tmp_path / "broken.las").write_text("not a LAS file\n")
+    result = runner.invoke(app, ["predict", *map(str, synthetic_wells), str(tmp_path / "broken.las"), "--model", model,
+                                 "--out", str(there), "--scheduler", "local:2", "--no-plots"])
+    assert result.exit_code == 3, result.output
+    assert f"skipped {tmp_path / 'broken.las'}" in result.output
+    for las in sorted(here.glob("*_geonet.las")):
+        assert (there / las.name).read_bytes() == las.read_bytes()
+    a = pd.read_parquet(here / "predictions.parquet")
+    b = read_feature_table(there / "predictions")
+    assert list(b.columns) == list(a.columns) and len(b) == len(a)
+    np.testing.assert_allclose(b.select_dtypes("number").to_numpy(), a.select_dtypes("number").to_numpy(), equal_nan=True)
+    assert sorted(p.parent.name for p in (there / "predictions").glob("well=*/*.parquet")) == [
+        "well=WELL-A", "well=WELL-B", "well=WELL-C"]
