@@ -15,8 +15,9 @@ Usage: python benchmarks/scale_ingest.py [--wells 2000] [--baseline-files 200] [
    (alternating, best of 2), to measure what Dask adds per file.
 
 Prints files/s, MB/s, the scheduler overhead per file (worker-seconds not spent in tasks, per file;
-and 1 worker vs in-process on the baseline files), peak RSS per worker and of this (client)
-process. Checks (PASS/FAIL): 2 workers ≥ 1.5× the files/s of 1 worker; Dask on 1 worker ≤ 10 %
+and 1 worker vs in-process on the baseline files), CPU seconds per file (workers and client, which
+other jobs on the machine do not inflate as they inflate wall time), peak RSS per worker and of
+this (client) process. Checks (PASS/FAIL): 2 workers ≥ 1.5× the files/s of 1 worker; Dask on 1 worker ≤ 10 %
 slower than in-process; a worker's peak RSS on the whole corpus ≤ 1.25× its peak on the baseline
 files (memory does not grow with the number of wells: no worker ever holds more than its file).
 On a 2-core machine shared with other jobs the scaling check measures the machine as much as geonet:
@@ -139,6 +140,14 @@ def _peak_rss_mb() -> float:
     return r.getrusage(r.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_s() -> float:
+    """CPU seconds (user + system) this process has used: what a file costs, whatever else runs."""
+    import resource as r
+
+    u = r.getrusage(r.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
+
 def run_dask(files: list[Path], out: Path, workers: int) -> dict:
     """Ingest ``files`` into ``out`` on a fresh LocalCluster of ``workers`` (geonet's local:N settings)."""
     import dask
@@ -155,10 +164,12 @@ def run_dask(files: list[Path], out: Path, workers: int) -> dict:
     client = Client(cluster)
     started = time.perf_counter() - t0
     try:
+        cpu0, here0 = sum(client.run(_cpu_s).values()), _cpu_s()
         with get_task_stream(client) as stream:
             t1 = time.perf_counter()
             report = ingest(files, out, scheduler=cluster.scheduler_address)
             wall = time.perf_counter() - t1
+        cpu, client_cpu = sum(client.run(_cpu_s).values()) - cpu0, _cpu_s() - here0
         compute = sum(ss["stop"] - ss["start"] for task in stream.data for ss in task["startstops"]
                       if ss["action"] == "compute")
         peaks = sorted(client.run(_peak_rss_mb).values())
@@ -167,16 +178,17 @@ def run_dask(files: list[Path], out: Path, workers: int) -> dict:
         cluster.close()
     assert not report.skipped, report.skipped[:3]
     return {"wall": wall, "start": started, "compute": compute, "peaks": peaks, "rows": report.rows,
-            "tasks": len(stream.data)}
+            "tasks": len(stream.data), "cpu": cpu, "client_cpu": client_cpu}
 
 
-def run_here(files: list[Path], out: Path) -> float:
+def run_here(files: list[Path], out: Path) -> tuple[float, float]:
+    """(wall, CPU seconds) of ingesting ``files`` in this process."""
     from geonet.features.ingest import ingest
 
     shutil.rmtree(out, ignore_errors=True)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), _cpu_s()
     ingest(files, out, jobs=1)
-    return time.perf_counter() - t
+    return time.perf_counter() - t, _cpu_s() - cpu
 
 
 def main() -> None:
@@ -199,7 +211,7 @@ def main() -> None:
     for _ in range(2):  # alternating, best of 2: a burst of load from another process hits both
         heres.append(run_here(base, args.workdir / "out-here"))
         bases.append(run_dask(base, args.workdir / "out-base", 1))
-    here, one_base = min(heres), min(bases, key=lambda r: r["wall"])
+    (here, here_cpu), one_base = min(heres), min(bases, key=lambda r: r["wall"])
     one = run_dask(files, args.workdir / "out-1", 1)
     two = run_dask(files, args.workdir / "out-2", 2)
     assert one["rows"] == two["rows"]
@@ -216,8 +228,14 @@ def main() -> None:
           f"tasks: {two['tasks']}")
     print(f"baseline {len(base)} files: in-process {here:.1f} s, 1 Dask worker {one_base['wall']:.1f} s "
           f"(+{per_file_dask:.1f} ms per file); client process peak RSS {_peak_rss_mb():.0f} MB")
-    print(f"CPU in tasks per file: {one['compute'] / len(files) * 1e3:.0f} ms (1 worker), "
+    print(f"wall time in tasks per file: {one['compute'] / len(files) * 1e3:.0f} ms (1 worker), "
           f"{two['compute'] / len(files) * 1e3:.0f} ms (2 workers)")
+    for n, r in ((1, one), (2, two)):
+        print(f"CPU per file, {n} worker(s): {r['cpu'] / len(files) * 1e3:.0f} ms in workers "
+              f"({r['cpu'] / mb * 1e3:.0f} ms/MB, {r['cpu'] / r['rows'] * 1e6:.2f} µs/row) + "
+              f"{r['client_cpu'] / len(files) * 1e3:.1f} ms in the client (scheduler, manifest)")
+    print(f"CPU per file in-process ({len(base)} files): {here_cpu / len(base) * 1e3:.0f} ms; on 1 worker: "
+          f"{(one_base['cpu'] + one_base['client_cpu']) / len(base) * 1e3:.0f} ms (workers + client)")
 
     scaling = one["wall"] / two["wall"]
     dask_cost = one_base["wall"] / here
