@@ -7,7 +7,8 @@ import pytest
 
 from geonet.errors import InputError
 from geonet.features.cluster import plan_batches
-from geonet.features.executor import Failure, check_scheduler, map_files, resolve_scheduler
+from geonet.features.executor import (PARALLEL_MIN_BYTES, Failure, check_scheduler, cores, map_files,
+                                     resolve_scheduler)
 
 
 def _fn(path: Path):
@@ -44,6 +45,11 @@ def test_jobs_is_a_local_cluster_and_one_job_runs_here():
     assert resolve_scheduler(5, jobs=1) is None and resolve_scheduler(1) is None
     assert resolve_scheduler(3, jobs=8) == "local:3"  # never more workers than files
     assert resolve_scheduler(5, scheduler="tcp://10.0.0.1:8786/") == "tcp://10.0.0.1:8786"
+    # by default, small inputs are read here: starting workers would cost more than it saves
+    assert resolve_scheduler(5, n_bytes=PARALLEL_MIN_BYTES - 1) is None
+    assert resolve_scheduler(5, jobs=2, n_bytes=10) == "local:2"
+    if cores() > 1:
+        assert resolve_scheduler(5, n_bytes=PARALLEL_MIN_BYTES) == f"local:{min(cores(), 5)}"
 
 
 @pytest.mark.parametrize("bad", ["local:0", "local", "8786", "http://x:8786", "tcp://", "local:two"])
