@@ -31,6 +31,8 @@ TASKS_PER_WORKER = 4
 #: geonet) and needs no ``if __name__ == "__main__"`` guard in a calling script; "spawn" (Dask's
 #: default) re-imports everything in each worker (≈ 1–2 s more on a busy 2-core machine)
 START_METHOD = "fork"
+#: how long to try reaching a ``tcp://`` scheduler before saying it cannot be reached
+CONNECT_TIMEOUT = "10s"
 
 
 def _size(p: Path) -> int:
@@ -79,7 +81,7 @@ def dask_client(scheduler: str, n: int | None):
                                        scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"})
             client = Client(cluster)
         else:
-            client = Client(scheduler, timeout="20s")
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
     except OSError as exc:  # includes TimeoutError: nothing listening there
         if cluster is not None:
             cluster.close()

@@ -64,3 +64,12 @@ def test_killed_worker_then_rerun_equals_a_clean_run(tmp_path, cluster):
     assert not b.duplicated(["WELL", "DEPTH_M"]).any()
     assert sorted(b["WELL"].unique()) == sorted(a["WELL"].unique())
     assert len(list(out.glob("well=*/*.parquet"))) == len(list((tmp_path / "clean").glob("well=*/*.parquet")))
+
+
+@pytest.mark.slow
+def test_a_scheduler_nobody_listens_on_is_one_line_and_writes_nothing(tmp_path):
+    from geonet.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        ingest([FIXTURES / "las20.las", FIXTURES / "aliases.las"], tmp_path / "ds", scheduler="tcp://127.0.0.1:9")
+    assert not (tmp_path / "ds").exists()
