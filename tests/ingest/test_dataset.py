@@ -132,3 +132,23 @@ def test_cli_folder_out_and_rerun(tmp_path):
     assert f"skipped {files[1]}" in first.output
     second = runner.invoke(app, args)
     assert second.exit_code == 3 and "2 unchanged file(s)" in second.output
+
+
+def test_a_client_killed_before_the_manifest_then_rerun_equals_a_clean_run(tmp_path):
+    from geonet.features.dataset import PartJob, options_key
+    from geonet.features.ingest import check_options
+    from geonet.features.loaders import LoadOptions
+
+    files = _copy(tmp_path, GOOD)
+    clean = ingest(files, tmp_path / "clean", jobs=1)
+    out = tmp_path / "ds"
+    limits = check_options("parquet", None, "first", None, dict(max_line_chars=16_384, max_token_chars=256,
+                                                                 max_header_mb=4.0, max_file_mb=2000.0))
+    options = LoadOptions(limits=limits)  # as ingest builds them from its defaults
+    job = PartJob(out.resolve(), options, None, (None, None, None), options_key(options, None, None))
+    for f in files[:2]:  # two tasks finished, then the client died: parts and receipts, no manifest
+        job(f)
+    assert not (out / MANIFEST).exists()
+    rerun = ingest(files, out, jobs=1)
+    assert rerun.reused == 2 and rerun.rows == clean.rows
+    pd.testing.assert_frame_equal(read_feature_table(out), read_feature_table(tmp_path / "clean"))
