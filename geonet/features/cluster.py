@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from geonet.errors import ConfigError
+from geonet.signals import die_with_parent
 
 BATCH_BYTES = 4_000_000
 BATCH_FILES = 64
@@ -80,6 +81,7 @@ def dask_client(scheduler: str, n: int | None):
                 cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, silence_logs=logging.ERROR,
                                        scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"})
             client = Client(cluster)
+            client.run(die_with_parent)  # a killed geonet (even by SIGKILL) takes its workers at once
         else:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT)
     except OSError as exc:  # includes TimeoutError: nothing listening there

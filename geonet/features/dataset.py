@@ -33,10 +33,10 @@ TABLE_SUFFIXES = (".parquet", ".pq", ".csv")
 
 
 def is_dataset_out(out: str | Path) -> bool:
-    """``--out`` names a dataset folder: an existing folder, a name ending in ``/``, or no file suffix."""
+    """``--out`` names a dataset folder: a name ending in ``/`` or without a table suffix (a folder
+    named ``x.parquet`` is refused as an output file, never written into)."""
     text = str(out)
-    p = Path(text)
-    return p.is_dir() or text.endswith(("/", os.sep)) or p.suffix.lower() not in TABLE_SUFFIXES
+    return text.endswith(("/", os.sep)) or Path(text).suffix.lower() not in TABLE_SUFFIXES
 
 
 def check_dataset_out(out: Path, fmt: str) -> None:
