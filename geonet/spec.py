@@ -464,7 +464,13 @@ class IngestSpec(SegyNameSpec):
         path="maybe_path")
     aliases: str | None = option(None, "TOML file extending/overriding the mnemonic alias table.", path="maybe_path")
     strict: bool = option(False, "Stop at the first bad file (exit 1) instead of skipping it.")
-    jobs: int | None = option(None, "Read files in N parallel processes.", ge=1, show_default="every core when there are several files")
+    jobs: int | None = option(None, "Read files in N processes on this machine (a Dask LocalCluster: the same as "
+                              "--scheduler local:N; 1: in this process).", ge=1,
+                              show_default="every core when there are several files of 200 MB or more in all")
+    scheduler: str | None = option(
+        None, "Run on Dask: local:N (a LocalCluster of N processes) or tcp://HOST:PORT (an existing cluster's "
+        "scheduler; workers must see the inputs and --out). With a folder --out each task writes its own parts.",
+        show_default="--jobs")
     well_col: str | None = option(None, "Tables: the column naming the well (default: found by name: WELL, Well Name, UWI ...).")
     depth_col: str | None = option(None, "Tables: the depth column (default: found by name: DEPTH, DEPT, MD, Depth [m] ...).")
     depth_unit: str | None = option(None, "Tables: the depth column's unit (m, ft ...), if its name or metadata does not say.")
@@ -474,10 +480,26 @@ class IngestSpec(SegyNameSpec):
     max_header_mb: float = option(4.0, "Refuse LAS files whose header is larger than this (MB).", gt=0)
     max_file_mb: float = option(2000.0, "Refuse LAS files larger than this (MB); bounds memory per file.", gt=0)
 
+    def check(self) -> None:
+        _check_scheduler(self.scheduler, self.jobs)
+
     def ingest_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of :func:`geonet.features.ingest.ingest` (beside inputs, out, progress):
         every option under its own name."""
         return self.to_json()
+
+
+def _check_scheduler(scheduler: str | None, jobs: int | None) -> None:
+    from geonet.features.executor import check_scheduler
+
+    if scheduler is None:
+        return
+    if jobs is not None:
+        raise ValueError("jobs and scheduler: give one (--jobs N is --scheduler local:N)")
+    try:
+        check_scheduler(scheduler)
+    except ValueError as exc:
+        raise ValueError(f"scheduler: {exc}") from None
 
 
 def read_spec_file(spec: type[Spec], path: str | Path, *, section: str):
@@ -542,11 +564,20 @@ class PredictSpec(SegyNameSpec):
 
     format: TableFormat = option(TableFormat.parquet, "Table format of the predictions.", aliases=("fmt",))
     plots: bool = option(True, "Write a well-track picture (PNG) beside each predicted LAS.")
+    scheduler: str | None = option(
+        None, "Predict the wells in parallel on Dask: local:N (a LocalCluster of N processes) or tcp://HOST:PORT "
+        "(an existing cluster's scheduler); the table becomes the dataset folder OUT/predictions/.",
+        show_default="one well after the other, here")
+
+    def check(self) -> None:
+        _check_scheduler(self.scheduler, None)
+        if self.scheduler is not None and self.format != TableFormat.parquet:
+            raise ValueError("format: with a scheduler the predictions table is a Parquet dataset folder")
 
     def predict_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of :func:`geonet.workflows.predict` (beside model, inputs, out_dir)."""
         segy = {k: v for k, v in self.to_json().items() if k.startswith("segy_")}
-        return dict(fmt=self.format.value, plots=self.plots, **segy)
+        return dict(fmt=self.format.value, plots=self.plots, scheduler=self.scheduler, **segy)
 
 
 # -- geonet section ---------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ def sample(param: Param) -> tuple[object, str, str]:
         text = ",".join(str(v) for v in items)
         toml = "[" + ", ".join(f'"{v}"' if isinstance(v, str) else str(v) for v in items) + "]"
         return items, text, toml
+    if param.name == "scheduler":
+        return "local:3", "local:3", '"local:3"'
     if param.base is str:
         return "PHIT", "PHIT", '"PHIT"'
     value = {int: 3, float: 0.25}[param.base]
@@ -202,6 +204,14 @@ def test_ingest_spec_accepts_the_old_pipeline_names():
     assert IngestSpec.from_options({"step": 0.25}).step_m == 0.25
     with pytest.raises(OptionError, match="jobs: must be >= 1"):
         IngestSpec.from_options({"jobs": 0})
+
+
+def test_scheduler_is_checked_before_anything_runs():
+    assert IngestSpec.from_options({"scheduler": "tcp://head:8786"}).scheduler == "tcp://head:8786"
+    with pytest.raises(OptionError, match="not a scheduler"):
+        IngestSpec.from_options({"scheduler": "localhost"})
+    with pytest.raises(OptionError, match="give one"):
+        IngestSpec.from_options({"scheduler": "local:2", "jobs": 2})
 
 
 @pytest.mark.parametrize("command, spec, kind, target", [

@@ -18,7 +18,7 @@ from geonet.spec import TrainSpec
 @handle_errors
 @spec_command(TrainSpec)
 def cv_command(
-    table: Annotated[Path, typer.Argument(help="Feature table from `geonet ingest` (Parquet or CSV).",
+    table: Annotated[Path, typer.Argument(help="Feature table from `geonet ingest`: Parquet, CSV or a dataset folder.",
                                           metavar="TABLE", show_default=False)],
     folds: Annotated[int, typer.Option(help="Number of folds (whole wells each).", metavar="INTEGER")] = 5,
     groups: Annotated[Optional[str], typer.Option(

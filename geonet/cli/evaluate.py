@@ -12,7 +12,7 @@ from geonet.cli._common import echo_err, handle_errors, print_metrics
 
 @handle_errors
 def evaluate_command(
-    table: Annotated[Path, typer.Argument(help="Labelled feature table (Parquet or CSV).", metavar="TABLE")],
+    table: Annotated[Path, typer.Argument(help="Labelled feature table: Parquet, CSV or a dataset folder.", metavar="TABLE")],
     model: Annotated[str, typer.Option(help="`runs:/<id>/model`, `models:/<name>/<version|latest>`, or a model directory.", metavar="URI")],
     experiment: Annotated[str, typer.Option(help="MLflow experiment name.", metavar="NAME")] = "geonet",
     tracking_uri: Annotated[Optional[str], typer.Option(

@@ -17,7 +17,10 @@ from geonet.spec import IngestSpec
 @spec_command(IngestSpec)
 def ingest_command(
     inputs: Annotated[list[str], typer.Argument(metavar="INPUT", help="LAS files, CSV/Parquet tables, a NetCDF/Zarr grid or a SEG-Y file; files, folders or globs.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output table.", metavar="FILE")] = Path("data/features.parquet"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output table (FILE.parquet or FILE.csv), or a folder (no "
+                                      "suffix, or ending in /): a partitioned Parquet dataset, one part per well, "
+                                      "resumable: a rerun redoes only files that changed.",
+                                      metavar="FILE|DIR")] = Path("data/features.parquet"),
     no_progress: Annotated[bool, typer.Option("--no-progress", help="Hide the progress bar.", metavar="")] = False,
     *,
     options: dict,
@@ -27,12 +30,15 @@ def ingest_command(
     Columns: WELL, DEPTH_M, canonical curve names in canonical units, LITHOLOGY. Repairs (rows
     sorted, duplicates dropped, units converted ...) are listed as warnings. Bad files are skipped
     and named on stderr (exit code 3); --strict stops at the first one. Grids cannot be mixed with wells.
+    Files are read on every core (--jobs), or on a Dask cluster (--scheduler).
     """
     from geonet.features.ingest import ingest
 
     spec = IngestSpec.from_options(options, source="command line", text=True, flags=True)
     report = ingest(inputs, out, progress=not no_progress and sys.stderr.isatty(), **spec.ingest_kwargs())
     _print_report(report)
+    if report.reused:
+        typer.echo(f"{report.reused} unchanged file(s) already in {report.out_path} (same SHA-256 and options): not read again")
     for path, note in report.warnings:
         echo_err(f"warning {path}: {note}")
     for path, reason in report.skipped:

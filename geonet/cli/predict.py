@@ -24,7 +24,10 @@ def predict_command(
     *,
     options: dict,
 ) -> None:
-    """Predict new wells or grids: LAS copies with prediction curves, a table, or a NetCDF."""
+    """Predict new wells or grids: LAS copies with prediction curves, a table, or a NetCDF.
+
+    With --scheduler the wells run in parallel on Dask; a well that fails is skipped and named (exit code 3).
+    """
     from geonet.workflows import predict
 
     spec = PredictSpec.from_options(options, source="command line", text=True, flags=True)
@@ -33,6 +36,12 @@ def predict_command(
         echo_err(f"note: {note}")
     for path in result.outputs:
         typer.echo(f"wrote {path}")
+    for path, reason in result.skipped:
+        echo_err(f"skipped {path}: {reason}")
+    if result.skipped:
+        from geonet.errors import PartialFailure
+
+        raise PartialFailure(f"{len(result.skipped)} input(s) skipped; predicted {result.rows} rows")
 
 
 def register(app: typer.Typer) -> None:

@@ -19,12 +19,14 @@ from geonet import __version__
 from geonet.atomic import check_output_target, sweep_stale_temporaries
 from geonet.errors import ConfigError, InputError
 from geonet.features.aliases import load_alias_table
+from geonet.features.dataset import PartJob, check_dataset_out, finish, is_dataset_out, options_key, receipt_path
 from geonet.features.depth import DUPLICATE_RULES
 from geonet.features.discovery import expand_inputs, input_kind
-from geonet.features.executor import Failure, map_files
+from geonet.features.executor import Failure, check_scheduler, map_files
 from geonet.features.grids import grid_naming, predict_grid  # noqa: F401 - used by predict
-from geonet.features.labels import LABEL_COLUMNS, apply_labels, read_labels
+from geonet.features.labels import read_labels
 from geonet.features.loaders import LoadOptions, WellTable, load_file, load_inputs, load_well  # noqa: F401
+from geonet.features.prepare import prepare_file, well_summary  # noqa: F401 - well_summary is public here too
 from geonet.features.table import order_columns, write_feature_table
 from geonet.io.las_limits import LasLimits
 
@@ -43,6 +45,7 @@ class IngestReport:
     per_well: list[dict] = field(default_factory=list)
     tracebacks: dict[str, str] = field(default_factory=dict)
     kind: str = "wells"
+    reused: int = 0  # dataset output: source files whose parts were already there (unchanged)
 
     def table_rows(self) -> list[tuple[str, ...]]:
         """Rows of the printed report (header ``REPORT_HEADER``), one per well or grid, plus a total."""
@@ -60,8 +63,15 @@ def _positive(name: str, value, integer: bool = False) -> None:
         raise ConfigError(f"--{name.replace('_', '-')} must be a positive {'whole ' if integer else ''}number, got {value!r}")
 
 
-def check_options(format: str, step_m, duplicates: str, jobs, limits: dict) -> LasLimits:
+def check_options(format: str, step_m, duplicates: str, jobs, limits: dict, scheduler: str | None = None) -> LasLimits:
     """Every option checked before anything is read or written; returns the LAS limits."""
+    if scheduler is not None:
+        if jobs is not None:
+            raise ConfigError("give --jobs (processes on this machine) or --scheduler, not both")
+        try:
+            check_scheduler(scheduler)
+        except ValueError as exc:
+            raise ConfigError(f"--scheduler: {exc}") from None
     if format not in FORMATS:
         raise ConfigError(f"unknown --format {format!r} (parquet or csv)")
     if step_m is not None:
@@ -105,7 +115,7 @@ class _Progress:
 def ingest(
     inputs: list[str | Path], out: Path, *, format: str = "parquet", step_m: float | None = None,
     labels: str | Path | None = None, aliases: str | Path | None = None, strict: bool = False,
-    jobs: int | None = None, progress: bool = False, grid_block_cells: int = 1 << 20,
+    jobs: int | None = None, scheduler: str | None = None, progress: bool = False, grid_block_cells: int = 1 << 20,
     well_col: str | None = None, depth_col: str | None = None, depth_unit: str | None = None,
     duplicates: str = "first", max_line_chars: int = 16_384, max_token_chars: int = 256,
     max_header_mb: float = 4.0, max_file_mb: float = 2000.0,
@@ -116,26 +126,36 @@ def ingest(
 
     A SEG-Y file is a grid; ``segy_*`` say where its trace headers keep inline, crossline and CDP X/Y
     (:class:`geonet.io.segy.SegyLayout`), what its samples are, its values' name and undefined values.
+    ``out`` a folder (existing, ending in ``/`` or without a suffix): a partitioned Parquet dataset,
+    each file's wells written by the task that read it, resumable (:mod:`geonet.features.dataset`).
     Bad files are skipped and listed in ``report.skipped`` (``strict`` raises at the first one).
-    ``jobs``: worker processes (``None``: every core when there is more than one file).
+    ``jobs``: processes on this machine (``None``: every core when there is more than one file);
+    ``scheduler``: ``local:N`` or a Dask scheduler address instead (:mod:`geonet.features.executor`).
     Raises :class:`ConfigError` for bad options or grids mixed with wells, :class:`InputError`
     when no input could be read.
     """
     limits = check_options(format, step_m, duplicates, jobs, dict(
-        max_line_chars=max_line_chars, max_token_chars=max_token_chars, max_header_mb=max_header_mb, max_file_mb=max_file_mb))
+        max_line_chars=max_line_chars, max_token_chars=max_token_chars, max_header_mb=max_header_mb,
+        max_file_mb=max_file_mb), scheduler)
     if depth_unit is not None:
         from geonet.features.units import depth_factor
 
         if depth_factor(depth_unit) is None:
             raise ConfigError(f"--depth-unit {depth_unit!r} is not a length unit geonet knows (m, ft, cm, mm, in ...)")
-    out = check_output_target(out)  # a FIFO, device, symlink … is refused before any work
+    dataset = is_dataset_out(out)
+    out = check_output_target(out, folder=dataset)  # a FIFO, device, symlink … is refused before any work
     sweep_stale_temporaries(out.parent)
+    if dataset:
+        check_dataset_out(out, format)
     table = load_alias_table(aliases)  # fail early on a bad alias file
     files, missing = expand_inputs(inputs)
-    files = [p for p in files if p.resolve() != out.resolve()]  # never read the table being replaced
+    here = out.resolve()
+    files = [p for p in files if p.resolve() != here and here not in p.resolve().parents]  # never read the output
     if missing and strict:
         raise InputError(missing[0][1], path=missing[0][0])
     grids = [p for p in files if input_kind(p) == "grid"]
+    if grids and dataset:
+        raise ConfigError(f"a grid is ingested into one table: give --out FILE.parquet, not the folder {out}")
     if grids:
         from geonet.io.segy import SegyLayout
 
@@ -148,16 +168,14 @@ def ingest(
     options = LoadOptions(aliases=aliases, well_col=well_col, depth_col=depth_col, depth_unit=depth_unit,
                           duplicates=duplicates, limits=limits)
     report = IngestReport(out_path=None, skipped=list(missing))
+    label_spec = (label_kind, label_table, labels)
+    if dataset:
+        job = PartJob(here, options, step_m, label_spec, options_key(options, step_m, labels))
+        results = _run(job, files, jobs, scheduler, progress, strict, report)
+        return _finish_dataset(files, results, out, table, strict, report)
     frames, sources, units, summaries = [], [], {}, []
-    prepare = partial(prepare_file, options=options, step_m=step_m, labels=(label_kind, label_table, labels))
-    _preload(files)
-    results = {}
-    with _Progress(progress, len(files)) as bar:
-        for path, loaded in map_files(prepare, files, jobs):
-            bar.advance(path.name)
-            if isinstance(loaded, Failure) and strict:
-                _skip(report, path, loaded, strict)
-            results[path] = loaded
+    prepare = partial(prepare_file, options=options, step_m=step_m, labels=label_spec)
+    results = _run(prepare, files, jobs, scheduler, progress, strict, report)
     for path in files:  # the input order, whatever order the files were read in
         loaded = results[path]
         if isinstance(loaded, Failure):
@@ -173,10 +191,44 @@ def ingest(
     return report
 
 
-def _preload(files: list[Path]) -> None:
-    """Import pandas before workers fork, so they inherit it instead of each importing it (lasio is
-    imported only by a file whose header needs it: LAS 1.2, 3.0, wrapped or unusual)."""
-    import pandas  # noqa: F401
+def _run(fn, files, jobs, scheduler, progress, strict, report) -> dict:
+    """``{path: fn(path) or Failure}`` over the executor; with ``strict`` the first failure raises."""
+    results = {}
+    with _Progress(progress, len(files)) as bar:
+        for path, result in map_files(fn, files, jobs, scheduler):
+            bar.advance(path.name)
+            if isinstance(result, Failure) and strict:
+                _skip(report, path, result, strict)
+            results[path] = result
+    return results
+
+
+def _finish_dataset(files, results, out: Path, table, strict: bool, report: IngestReport) -> IngestReport:
+    """Receipts in input order → the dataset's manifest; bad files to ``report.skipped``. The old
+    parts of a file whose worker was lost (not the file's fault) stay on disk for the rerun."""
+    here = out.resolve()
+    receipts, keep = [], set()
+    for path in files:
+        result = results[path]
+        if isinstance(result, Failure):
+            _skip(report, path, result, strict)
+            if result.error is None:
+                keep.add(receipt_path(here, path.resolve()).name)
+            continue
+        keep.add(receipt_path(here, path.resolve()).name)
+        receipts.append(result)
+        report.warnings += [(str(path), note) for note in result["notes"]]
+        report.per_well += result["summaries"]
+        report.reused += bool(result["reused"])
+    if not receipts:
+        reasons = "; ".join(f"{p}: {r}" for p, r in report.skipped[:3])
+        raise InputError(f"none of the {len(report.skipped)} inputs could be read ({reasons})")
+    manifest, warnings = finish(here, receipts, keep, table)
+    report.warnings += warnings
+    report.out_path, report.rows = out, manifest["rows"]
+    report.curves = [c for c in manifest["units"] if c != "DEPTH_M"]
+    report.wells = [w["well"] for w in report.per_well]
+    return report
 
 
 def _skip(report: IngestReport, path: Path, failure: Failure, strict: bool) -> None:
@@ -197,26 +249,6 @@ def _take(loaded: WellTable, path: Path, units: dict, report: IngestReport) -> d
         elif unit and units[col] != unit:
             report.warnings.append((str(path), f"{col} is in {unit!r}, other files use {units[col]!r} (not converted)"))
     return {k: prov[k] for k in ("path", "sha256", "well", "mnemonics", "units", "units_out")}
-
-
-def prepare_file(path: Path, *, options: LoadOptions, step_m: float | None, labels: tuple) -> WellTable:
-    """Worker: load one file, then per well resample and label. ``frame`` becomes the list of the
-    file's per-well frames; label notes join the provenance notes. Runs in the worker processes."""
-    loaded = load_file(path, options)
-    label_kind, label_table, label_path = labels
-    parts = []
-    for well, part in loaded.frame.groupby("WELL", sort=False, observed=True):
-        if step_m is not None:
-            from geonet.features.resample import resample_well
-
-            part = resample_well(part, step_m)
-        if label_table is not None:
-            part, n = apply_labels(part, label_kind, label_table)
-            if n == 0:
-                loaded.provenance["notes"].append(f"no labels for well {well} in {label_path}")
-        parts.append(part)
-    loaded.provenance["summaries"] = [well_summary(part) for part in parts]
-    return WellTable(parts, loaded.provenance)
 
 
 def _one_grid(grids, files, out, format, table, max_cells, step_m, labels, missing, segy=None) -> IngestReport:
@@ -279,17 +311,3 @@ def _agree_on_types(frames: list, report: IngestReport) -> list:
                                     "others: read as numbers (text that is not a number became null)"))
         out.append(f)
     return out
-
-
-def well_summary(part) -> dict:
-    """The report's row for one well: rows, curves present, null fraction, depth range."""
-    cols = [c for c in part.columns[2:] if c not in LABEL_COLUMNS and part[c].dtype.kind == "f"]
-    cells = part[cols].to_numpy(dtype=np.float64) if cols else np.empty((len(part), 0))
-    present = ~np.isnan(cells).all(axis=0) if len(part) else np.zeros(len(cols), bool)
-    depth = part["DEPTH_M"].to_numpy()
-    return {
-        "well": str(part["WELL"].iloc[0]), "rows": len(part), "curves": int(present.sum()),
-        "null_fraction": float(np.isnan(cells[:, present]).mean()) if present.any() else 1.0,
-        "depth_min": float(depth.min()) if len(depth) else None, "depth_max": float(depth.max()) if len(depth) else None,
-    }
-

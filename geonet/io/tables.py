@@ -12,10 +12,13 @@ TABLE_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
 def read_table(path: str | Path):
-    """Return ``(DataFrame, geonet_meta or None)`` for a CSV or Parquet file."""
-    import pandas as pd
-
+    """Return ``(DataFrame, geonet_meta or None)`` for a CSV or Parquet file, or a dataset folder
+    written by ``geonet ingest --out DIR`` (:mod:`geonet.io.dataset`)."""
     path = Path(path)
+    if path.is_dir():
+        from geonet.io.dataset import read_dataset
+
+        return read_dataset(path)
     kind = TABLE_SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise InputError(f"not a table (expected .csv or .parquet, got {path.suffix!r})", path=path)
@@ -40,6 +43,16 @@ def read_table(path: str | Path):
         first = (str(exc).strip().splitlines() or [""])[0][:200]
         raise InputError(f"cannot read the {kind} table ({type(exc).__name__}: {first})", path=path) from exc
     return df, meta
+
+
+def table_sha256(path: str | Path) -> str:
+    """SHA-256 of a table file, or of a dataset folder's manifest (which names every part by the
+    SHA-256 of its source and the ingest options)."""
+    from geonet.io.dataset import MANIFEST
+    from geonet.paths import sha256_file
+
+    path = Path(path)
+    return sha256_file(path / MANIFEST if path.is_dir() else path)
 
 
 def _read_csv(path: Path):

@@ -5,6 +5,11 @@
 - Table input (CSV/Parquet) → the same table of predictions.
 - Grid input (NetCDF/Zarr/SEG-Y) → a NetCDF with the prediction as new variables on the same
   coordinates; a SEG-Y input also gets ``<name>_geonet.sgy``, the prediction with its headers.
+
+With a ``scheduler`` (``local:N`` or ``tcp://HOST:PORT``) the wells are predicted in parallel on
+Dask, one task per file (:class:`PredictJob`: the model goes to each worker once): each task writes
+its LAS, picture and its wells' rows of the table, ``predictions/well=<name>/part-<key>.parquet``
+(a partitioned dataset, :mod:`geonet.features.dataset`); a file that fails is skipped and named.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ class PredictResult:
     outputs: list[Path] = field(default_factory=list)
     table: Path | None = None
     notes: list[str] = field(default_factory=list)  # e.g. curves absent and filled with medians
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # with a scheduler: (file, reason)
     imputed_fraction: dict[str, dict[str, float]] = field(default_factory=dict)  # file → curve → share imputed
     rows: int = 0
 
@@ -44,6 +50,7 @@ def predict(
     plots: bool = True,
     segy_inline_byte: int = 189, segy_crossline_byte: int = 193, segy_x_byte: int = 181, segy_y_byte: int = 185,
     segy_domain: str = "time", segy_name: str = "AMPLITUDE", segy_nulls: tuple[float, ...] = (),
+    scheduler: str | None = None,
 ) -> PredictResult:
     """Predict every input with ``model`` and write the results under ``out_dir``.
 
@@ -52,11 +59,21 @@ def predict(
     the model's stored transforms. Outputs are written to temporary files and renamed.
     With ``plots``, each LAS also gets a well-track picture ``<name>_geonet.png``. ``segy_*``: where
     SEG-Y inputs keep their numbers (:class:`geonet.io.segy.SegyLayout`; as for ``ingest``).
+    With ``scheduler`` the wells run on Dask and the table is the dataset folder ``out_dir/predictions/``.
     """
     from geonet.io.segy import SegyLayout
     from geonet.tracking.pyfunc_model import resolve_model_dir
     from geonet.tracking.store import resolve_tracking_uri
 
+    if scheduler is not None:
+        from geonet.features.dataset import check_dataset_out
+        from geonet.features.executor import check_scheduler
+
+        try:
+            check_scheduler(scheduler)
+        except ValueError as exc:
+            raise ConfigError(f"--scheduler: {exc}") from None
+        check_dataset_out(Path(out_dir) / PARTS_DIR, fmt)
     segy = SegyLayout(segy_inline_byte, segy_crossline_byte, segy_x_byte, segy_y_byte, str(segy_domain), segy_name,
                       tuple(float(v) for v in segy_nulls))
     out_dir = check_output_target(out_dir, folder=True)  # before any work
@@ -74,6 +91,10 @@ def predict(
         raise InputError(missing[0][1], path=missing[0][0])
     if not files:
         raise InputError(f"no LAS, table or grid files in {', '.join(map(str, inputs))}")
+    if scheduler is not None:
+        wells = [p for p in files if input_kind(p) != "grid"]
+        _predict_on_cluster(model, loaded, origin, wells, out_dir, plots, scheduler, result)
+        files = [p for p in files if input_kind(p) == "grid"]
     frames = []
     names = output_names(files)
     for path in files:
@@ -140,6 +161,75 @@ def output_names(files: list[Path]) -> dict[Path, str]:
 
 #: unit of a predicted class code (a label, not a quantity; names in ~Parameter CLASS_<code>)
 CODE_UNIT = "code"
+
+
+PARTS_DIR = "predictions"
+
+
+@dataclass(frozen=True)
+class PredictJob:
+    """The task of one well file on a worker: its LAS copy, picture and table part (``job(path) → receipt``)."""
+
+    model: GeonetModel
+    origin: dict  # ~Well provenance items of the predicted LAS (:func:`provenance`)
+    out_dir: Path
+    plots: bool
+    key: str  # names the parts: the model's identity
+
+    def __call__(self, path: Path) -> dict:
+        from geonet.features.dataset import write_well_part
+        from geonet.features.ingest import input_kind, load_well
+        from geonet.paths import sha256_bytes
+
+        path = Path(path)
+        df = load_well(path)
+        notes = self.model.imputation_notes(df, source=str(path))
+        imputed = self.model.imputed_fractions(df)
+        pred = self.model.predict_frame(df, source=str(path))
+        outputs = []
+        if input_kind(path) == "las":
+            outputs.append(str(_write_las(path, self.out_dir / f"{path.stem}_geonet.las", self.model, pred,
+                                           self.origin)))
+            if self.plots and "DEPTH_M" in df.columns:
+                outputs.append(str(_write_picture(df, self.model, pred, self.out_dir / f"{path.stem}_geonet.png")))
+        keep = [c for c in ("WELL", "DEPTH_M", self.model.target) if c in df.columns]
+        table = pd.concat([df[keep], pred], axis=1)
+        table["WELL"] = table["WELL"].astype(str)
+        name = f"part-{sha256_bytes((str(path.resolve()) + self.key).encode())[:16]}.parquet"
+        meta = {"geonet_version": __version__, "sources": [str(path)], "imputed_fraction": {str(path): imputed}}
+        parts = [write_well_part(frame, self.out_dir / PARTS_DIR, name, meta)
+                 for _, frame in table.groupby("WELL", sort=False, observed=True)]
+        return {"path": str(path), "outputs": outputs, "notes": notes, "imputed": imputed, "parts": parts}
+
+
+def _predict_on_cluster(model: str, loaded: GeonetModel, origin: dict, files: list[Path], out_dir: Path, plots: bool,
+                        scheduler: str, result: PredictResult) -> None:
+    """Every well file as a task on ``scheduler``; receipts in input order → the predictions dataset."""
+    from geonet.features.dataset import remove_unclaimed, write_manifest
+    from geonet.features.executor import Failure, map_files
+    from geonet.paths import sha256_bytes
+
+    job = PredictJob(loaded, origin, out_dir.resolve(), plots, sha256_bytes(model.encode()))
+    done = dict(map_files(job, files, scheduler=scheduler))
+    receipts = []
+    for path in files:
+        r = done[path]
+        if isinstance(r, Failure):
+            result.skipped.append((str(path), r.reason))
+            continue
+        receipts.append(r)
+        result.outputs += [Path(o) for o in r["outputs"]]
+        result.notes += r["notes"]
+        result.imputed_fraction[str(path)] = r["imputed"]
+    if not receipts:
+        return
+    table_dir = out_dir / PARTS_DIR
+    manifest, _ = write_manifest(table_dir, receipts, None, {}, {
+        "model": model, "run_id": origin["GEONET_RUN_ID"][0], "predicted_at": origin["GEONET_DATE"][0],
+        "sources": [r["path"] for r in receipts], "imputed_fraction": result.imputed_fraction}, order=False)
+    remove_unclaimed(table_dir, {p["path"] for r in receipts for p in r["parts"]})
+    result.rows, result.table = manifest["rows"], table_dir
+    result.outputs.append(table_dir)
 
 
 def prediction_curves(model: GeonetModel, pred: pd.DataFrame) -> dict[str, tuple[np.ndarray, str, str]]:

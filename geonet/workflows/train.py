@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from geonet import __version__
-from geonet.paths import sha256_file
+from geonet.io.tables import table_sha256
 from geonet.spec import TrainSpec
 from geonet.train.fitting import MemberCallback, Prepared, fit_model, prepare
 from geonet.workflows.reports import evaluate_frame, log_evaluation_plots
@@ -154,7 +154,7 @@ def _run_params(table: Path, spec: TrainSpec, prepared: Prepared) -> dict:
         monitor=prepared.monitor.name if prepared.monitor else "n/a",
         classes=[int(c) if float(c).is_integer() else c for c in prepared.encoder.classes] or "n/a",
         table=str(table),
-        table_sha256=sha256_file(table),
+        table_sha256=table_sha256(table),
         geonet_version=__version__,
         git_commit=_git_commit() or "unknown",
         **{k: v for k, v in prepared.counts.items()},

@@ -1,9 +1,14 @@
-"""The executor interface: every file once, failures as values, work shared by bytes."""
+"""The executor interface: every file once, failures as values, one Dask path for --jobs and --scheduler."""
 
+import sys
 from pathlib import Path
 
+import pytest
+
 from geonet.errors import InputError
-from geonet.features.executor import Failure, map_files, share_out
+from geonet.features.cluster import plan_batches
+from geonet.features.executor import (PARALLEL_MIN_BYTES, Failure, check_scheduler, cores, map_files,
+                                     resolve_scheduler)
 
 
 def _fn(path: Path):
@@ -19,8 +24,8 @@ def test_map_files_yields_each_file_once_with_failures_as_values(tmp_path):
     for i, name in enumerate(["a", "bad1", "b", "boom", "c", "d"]):
         (tmp_path / name).write_bytes(b"x" * (i + 1) * 10)
         files.append(tmp_path / name)
-    for jobs in (1, 2, 3):
-        got = dict(map_files(_fn, files, jobs))
+    for kwargs in ({"jobs": 1}, {"jobs": 2}):
+        got = dict(map_files(_fn, files, **kwargs))
         assert set(got) == set(files)
         assert got[tmp_path / "a"] == 10 and got[tmp_path / "d"] == 60
         assert isinstance(got[tmp_path / "bad1"], Failure) and got[tmp_path / "bad1"].reason == "bad file"
@@ -28,10 +33,39 @@ def test_map_files_yields_each_file_once_with_failures_as_values(tmp_path):
         assert boom.error is None and boom.reason.startswith("unexpected ZeroDivisionError")
 
 
-def test_share_out_balances_bytes(tmp_path):
-    sizes = {"a": 100, "b": 90, "c": 20, "d": 10}
+def test_plain_runs_never_import_dask(tmp_path):
+    (tmp_path / "a").write_bytes(b"x")
+    before = "distributed" in sys.modules
+    assert dict(map_files(_fn, [tmp_path / "a"])) == {tmp_path / "a": 1}
+    assert ("distributed" in sys.modules) == before
+
+
+def test_jobs_is_a_local_cluster_and_one_job_runs_here():
+    assert resolve_scheduler(5, jobs=2) == "local:2"
+    assert resolve_scheduler(5, jobs=1) is None and resolve_scheduler(1) is None
+    assert resolve_scheduler(3, jobs=8) == "local:3"  # never more workers than files
+    assert resolve_scheduler(5, scheduler="tcp://10.0.0.1:8786/") == "tcp://10.0.0.1:8786"
+    # by default, small inputs are read here: starting workers would cost more than it saves
+    assert resolve_scheduler(5, n_bytes=PARALLEL_MIN_BYTES - 1) is None
+    assert resolve_scheduler(5, jobs=2, n_bytes=10) == "local:2"
+    if cores() > 1:
+        assert resolve_scheduler(5, n_bytes=PARALLEL_MIN_BYTES) == f"local:{min(cores(), 5)}"
+
+
+@pytest.mark.parametrize("bad", ["local:0", "local", "8786", "http://x:8786", "tcp://", "local:two"])
+def test_bad_schedulers_are_refused(bad):
+    with pytest.raises(ValueError, match="not a scheduler"):
+        check_scheduler(bad)
+
+
+def test_batches_group_small_files_and_keep_big_ones_alone(tmp_path):
+    sizes = {"big1": 5_000_000, "big2": 4_500_000, **{f"s{i}": 1000 for i in range(40)}}
     for n, size in sizes.items():
-        (tmp_path / n).write_bytes(b"x" * size)
-    mine, theirs = share_out([tmp_path / n for n in sizes], 2)
-    assert sorted(p.name for p in mine + theirs) == sorted(sizes)
-    assert sum(sizes[p.name] for p in mine) == 110 and sum(sizes[p.name] for p in theirs) == 110
+        with open(tmp_path / n, "wb") as fh:
+            fh.truncate(size)
+    batches = plan_batches([tmp_path / n for n in sizes], workers=2)
+    flat = [p.name for b in batches for p in b]
+    assert sorted(flat) == sorted(sizes)  # every file exactly once
+    assert [p.name for p in batches[0]] == ["big1"] and [p.name for p in batches[1]] == ["big2"]
+    assert max(len(b) for b in batches) == 42 // 8  # ≥ 4 tasks per worker: 42 files / 8
+    assert len(plan_batches([tmp_path / "s1"], workers=4)) == 1
