@@ -8,7 +8,7 @@ side (sklearn's default alpha=1e-4 is set to 0).  Each library runs once per see
 speed is the median samples/s, accuracy the mean training accuracy over the seeds.  Averaging
 matters: with 10 epochs the seed alone (initial weights, shuffling) moves the accuracy by ±0.5
 point, so one seed per library cannot tell a ±1-point goal apart from luck.  The libraries keep
-their own initialisations (geonet He-normal, sklearn Glorot-uniform, PyTorch Kaiming-uniform).
+their own initialisations (geonet and sklearn Glorot-uniform with uniform biases, PyTorch Kaiming-uniform).
 Wide case: (256, 256) at batch 1024; geonet's achieved GFLOP/s (matmul flops actually done:
 L forward, L weight-gradient and L−1 delta products) against NumPy's own float32 matmul
 GFLOP/s on the same shapes with the same BLAS thread count, measured in the same run, once per

@@ -136,7 +136,7 @@ class Activation:
     name: str
     value: Callable  # (z, out) -> out = σ(z)
     prime: Callable  # (z, a, out) -> out = σ'(z)
-    init: str  # "xavier" or "he", see geonet.nn.init
+    init: str  # a scheme of geonet.nn.init.INITS
     # σ' takes only the values 0 and 1: the workspace keeps it as a bool mask (¼ of the memory
     # traffic of a float array); δ ⊙ mask is the same product
     prime_is_mask: bool = False
@@ -150,14 +150,14 @@ class Output:
     value: Callable  # (z, out) -> out = σ(z)
     jvp: Callable  # (z, a, g, out) -> out = (∂a/∂z)ᵀ g
     cost: str  # the cost implied by this output (see geonet.nn.costs.COSTS)
-    init: str = "xavier"
+    init: str = "glorot_uniform"
 
 
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation("sigmoid", sigmoid, sigmoid_prime, "xavier"),
     "tanh": Activation("tanh", tanh, tanh_prime, "xavier"),
-    "relu": Activation("relu", relu, relu_prime, "he", prime_is_mask=True),
-    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_prime, "he"),
+    "relu": Activation("relu", relu, relu_prime, "glorot_uniform", prime_is_mask=True),
+    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_prime, "glorot_uniform"),
     "identity": Activation("identity", identity, identity_prime, "xavier"),
 }
 
