@@ -34,10 +34,12 @@ class Block:
 def parse_fast(block: bytes | str, n_curves: int | None) -> np.ndarray | None:
     """The block as float64 via NumPy's C ``loadtxt``; ``None`` when it is not a clean numeric table.
 
-    Measured on the FORCE 2020 wells' ~A blocks (best of 3, one core): ``np.loadtxt`` ≈ 260 MB/s,
-    pandas' C parser ≈ 170 MB/s (types inferred) / 150 (float64), ``bytes.split`` + ``np.array``
-    ≈ 145, pyarrow's CSV reader ≈ 30 (the whitespace normalisation it needs first costs most of
-    it); all four give values identical to lasio's.  NumPy also spares a process importing pandas.
+    Candidates measured on the 22 FORCE 2020 wells' ~A blocks (72 MB, one core, CPU time,
+    ``benchmarks/ingest.py --parsers``; loadtxt and pandas alternated with the same checks, medians
+    of 5): ``np.loadtxt`` 0.29 s (≈ 250 MB/s), pandas' C parser 0.39 s (≈ 185 MB/s; types inferred,
+    ≈ 10% slower with dtype=float64), ``bytes.split`` + ``np.array`` ≈ 160 MB/s, pyarrow's CSV
+    reader on a whitespace-normalised buffer ≈ 30 MB/s (the normalisation costs most of it).  All
+    four give values identical to lasio's.  NumPy also spares a process that reads LAS importing pandas.
     """
     source = io.BytesIO(block) if isinstance(block, bytes) else io.StringIO(block)
     try:  # ragged rows, text cells, D exponents raise ValueError: the tolerant parser takes over
