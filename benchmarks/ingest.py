@@ -74,8 +74,9 @@ def parsers(files: list[Path]) -> None:
 
     candidates = {
         "numpy loadtxt (geonet)": lambda b, k: parse_fast(b, k),
-        "pandas C parser": lambda b, k: pd.read_csv(io.BytesIO(b), sep=r"\s+", header=None, engine="c",
-                                                    na_filter=False, low_memory=False).to_numpy(np.float64),
+        # rows contiguous, as geonet needs them (pandas hands out a column-major array)
+        "pandas C parser": lambda b, k: np.ascontiguousarray(pd.read_csv(
+            io.BytesIO(b), sep=r"\s+", header=None, engine="c", na_filter=False, low_memory=False).to_numpy(np.float64)),
         "bytes.split + np.array": lambda b, k: np.array(b.split(), dtype=np.float64).reshape(-1, k),
         "pyarrow csv (normalised)": arrow,
     }
