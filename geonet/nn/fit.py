@@ -171,6 +171,13 @@ def fit(
 
     history = History()
     best_loss, best_params, wait, step = np.inf, None, 0, 0
+    def decay(lo: int, hi: int) -> None:
+        """Parameters [lo, hi) of the gradient: + λ W, the L2 term (weights only, biases not decayed)."""
+        hi = min(hi, n_w)
+        if lo < hi:
+            np.multiply(theta[lo:hi], l2, out=l2_buf[lo:hi])
+            parallel.grad[lo:hi] += l2_buf[lo:hi]  # ∂/∂W (½ λ ‖W‖²) = λ W
+
     with (DataParallel(net, B, threads) as parallel, blas_threads(1),
           np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore")):
         for epoch in range(1, epochs + 1):
@@ -188,12 +195,16 @@ def fit(
             for i, s in enumerate(starts.tolist()):
                 e = min(s + B, n)
                 # forward (a(L) kept in outputs for the epoch's training loss) and backprop
-                grad = parallel.step(X_epoch[s:e], T_epoch[s:e], scale[s:e] if weighted else 1.0 / (e - s),
-                                     outputs[s:e])
+                rows = (X_epoch[s:e], T_epoch[s:e], scale[s:e] if weighted else 1.0 / (e - s), outputs[s:e])
+                norms = callbacks and i % every == 0
+                if parallel.split_update and not norms:  # gradient sum, L2 and update split over the threads
+                    parallel.step_update(*rows, theta, optimizer, decay if l2 else None)
+                    step += 1
+                    continue
+                grad = parallel.step(*rows)
                 if l2:
-                    np.multiply(theta[:n_w], l2, out=l2_buf)
-                    grad[:n_w] += l2_buf  # ∂/∂W (½ λ ‖W‖²) = λ W
-                if callbacks and i % every == 0:
+                    decay(0, n_w)
+                if norms:
                     np.multiply(grad, grad, out=sq)
                     grad_norm_sum += np.sqrt(np.add.reduceat(sq, offsets))  # ‖∂C/∂W(l)‖, ‖∂C/∂b(l)‖
                 optimizer.step(theta, grad)
