@@ -108,29 +108,8 @@ def matmul_flops_per_step(sizes, batch):
     return forward + forward + sum(2 * batch * m * n for m, n in pairs[1:])
 
 
-def numpy_matmul_gflops(sizes, batch, repeats=40, bursts=5, python_threads=1):
-    """NumPy float32 GFLOP/s on exactly the matmul shapes of a training step, one per burst.
-
-    With ``python_threads`` k > 1 the batch is split in k shards run by k Python threads at once
-    (call it under one BLAS thread): the matmuls of geonet's data-parallel steps, alone.
-    """
-    if python_threads > 1:
-        import threading
-
-        shard = batch // python_threads
-        runs = [numpy_matmul_gflops(sizes, shard, 10, 1) for _ in range(python_threads)]  # warm-up
-        rates = []
-        for _ in range(bursts):
-            threads = [threading.Thread(target=numpy_matmul_gflops, args=(sizes, shard, repeats, 1))
-                       for _ in range(python_threads)]
-            t0 = time.perf_counter()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            rates.append(matmul_flops_per_step(sizes, batch) * repeats / (time.perf_counter() - t0) / 1e9)
-        del runs
-        return rates
+def matmul_step(sizes, batch):
+    """A function running exactly the matmuls of one training step on preallocated float32 arrays."""
     rng = np.random.default_rng(0)
     pairs = list(zip(sizes[:-1], sizes[1:]))
     a = [rng.normal(size=(batch, m)).astype(np.float32) for m in sizes]
@@ -147,13 +126,39 @@ def numpy_matmul_gflops(sizes, batch, repeats=40, bursts=5, python_threads=1):
             if l:
                 np.matmul(d[l], W[l], out=prev[l])
 
-    for _ in range(10):
-        step()
-    rates = []
-    for _ in range(bursts):
-        t0 = time.perf_counter()
+    return step
+
+
+def numpy_matmul_gflops(sizes, batch, repeats=40, bursts=5, python_threads=1):
+    """NumPy float32 GFLOP/s on exactly the matmul shapes of a training step, one per burst.
+
+    With ``python_threads`` k > 1 the batch is split in k shards run by k Python threads at once
+    (call it under one BLAS thread): the matmuls of geonet's data-parallel steps, alone.  Arrays
+    are made and warmed up before the clock starts; the threads start together at a barrier.
+    """
+    import threading
+
+    k = max(1, python_threads)
+    steps = [matmul_step(sizes, batch // k) for _ in range(k)]
+    for step in steps:
+        for _ in range(5):
+            step()
+
+    def run(step, barrier):
+        barrier.wait()
         for _ in range(repeats):
             step()
+
+    rates = []
+    for _ in range(bursts):
+        barrier = threading.Barrier(k)
+        threads = [threading.Thread(target=run, args=(step, barrier)) for step in steps[1:]]
+        for t in threads:
+            t.start()
+        t0 = time.perf_counter()
+        run(steps[0], barrier)
+        for t in threads:
+            t.join()
         rates.append(matmul_flops_per_step(sizes, batch) * repeats / (time.perf_counter() - t0) / 1e9)
     return rates
 
