@@ -16,7 +16,8 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..errors import TrainingDiverged
-from .backprop import Workspace
+from .blas import blas_threads
+from .parallel import DataParallel, choose_threads
 from .costs import COSTS
 from .network import Network
 
@@ -121,6 +122,7 @@ def fit(
     patience: int | None = None,
     callbacks: Iterable[Callable[[EpochEnd], bool | None]] = (),
     restore_best: bool = True,
+    threads: int | None = None,
 ) -> History:
     """Train ``net`` in place by mini-batch gradient descent and return its History.
 
@@ -130,6 +132,12 @@ def fit(
     without improvement, and ``restore_best`` puts back the weights of the best epoch at the
     end (stopped early or not).  A callback returning True stops training after that epoch.
     Raises TrainingDiverged when a loss becomes NaN or infinite.
+
+    ``threads``: the cores training uses — data-parallel threads, each running forward and
+    backprop on a shard of every mini-batch with one BLAS thread (see parallel.py); None chooses
+    from the problem size (1 for small nets).  BLAS runs single-threaded during ``fit`` either
+    way: a multi-threaded BLAS on small matmuls loses to one thread, badly on a busy machine.
+    Results equal the one-thread ones up to floating-point summation order.
     """
     X, T = net.inputs(X), net.targets(Y)
     n = len(X)
@@ -148,7 +156,7 @@ def fit(
     X = np.ascontiguousarray(X, net.dtype)
     B = min(int(batch_size), n)
     starts = np.arange(0, n, B)
-    ws = Workspace(net, B)
+    threads = choose_threads(net.sizes, B) if threads is None else max(1, int(threads))
     theta, n_w = net.params, net.n_weights
     X_epoch, T_epoch = np.empty_like(X), np.empty_like(T)  # this epoch's shuffled copy
     outputs = np.empty_like(T)  # a(L) of every row of the epoch, as the forward passes made them
@@ -163,7 +171,15 @@ def fit(
 
     history = History()
     best_loss, best_params, wait, step = np.inf, None, 0, 0
-    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+    def decay(lo: int, hi: int) -> None:
+        """Parameters [lo, hi) of the gradient: + λ W, the L2 term (weights only, biases not decayed)."""
+        hi = min(hi, n_w)
+        if lo < hi:
+            np.multiply(theta[lo:hi], l2, out=l2_buf[lo:hi])
+            parallel.grad[lo:hi] += l2_buf[lo:hi]  # ∂/∂W (½ λ ‖W‖²) = λ W
+
+    with (DataParallel(net, B, threads) as parallel, blas_threads(1),
+          np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore")):
         for epoch in range(1, epochs + 1):
             t0 = time.perf_counter()
             if schedule is not None:
@@ -177,14 +193,18 @@ def fit(
             grad_norm_sum = np.zeros(len(names))
 
             for i, s in enumerate(starts.tolist()):
-                e = s + B
-                a_L = ws.forward(X_epoch[s:e])
-                np.copyto(outputs[s:e], a_L)  # kept for the epoch's training loss
-                grad = ws.backward(T_epoch[s:e], scale[s:e] if weighted else 1.0 / len(a_L))
+                e = min(s + B, n)
+                # forward (a(L) kept in outputs for the epoch's training loss) and backprop
+                rows = (X_epoch[s:e], T_epoch[s:e], scale[s:e] if weighted else 1.0 / (e - s), outputs[s:e])
+                norms = callbacks and i % every == 0
+                if parallel.split_update and not norms:  # gradient sum, L2 and update split over the threads
+                    parallel.step_update(*rows, theta, optimizer, decay if l2 else None)
+                    step += 1
+                    continue
+                grad = parallel.step(*rows)
                 if l2:
-                    np.multiply(theta[:n_w], l2, out=l2_buf)
-                    grad[:n_w] += l2_buf  # ∂/∂W (½ λ ‖W‖²) = λ W
-                if callbacks and i % every == 0:
+                    decay(0, n_w)
+                if norms:
                     np.multiply(grad, grad, out=sq)
                     grad_norm_sum += np.sqrt(np.add.reduceat(sq, offsets))  # ‖∂C/∂W(l)‖, ‖∂C/∂b(l)‖
                 optimizer.step(theta, grad)

@@ -58,7 +58,7 @@ class Network:
             rng = np.random.default_rng() if rng is None else rng
             for l, (n, m) in enumerate(self.shapes):
                 kind = OUTPUTS[self.output].init if l == len(self.shapes) - 1 else ACTIVATIONS[self.activation].init
-                self.weights[l][...] = INITS[kind](rng, n, m)
+                self.weights[l][...], self.biases[l][...] = INITS[kind](rng, n, m)
 
     # -- layout -----------------------------------------------------------------------------
     def _weight_views(self, flat: np.ndarray) -> list[np.ndarray]:

@@ -4,6 +4,10 @@
 the workspace gradient); state (velocity, moments) is allocated on the first step and kept on
 the optimiser.  ``opt.lr`` may be changed between steps (learning-rate schedules do).
 Each update is a handful of whole-array calls with ``out=`` into preallocated scratch.
+
+Every update is element-wise, so a step can also be split over threads: ``opt.begin(grad)`` once
+(state, step count), then ``opt.update(theta, grad, lo, hi)`` for disjoint ranges [lo, hi) of the
+parameters, from any threads (see parallel.py); together they equal ``step``.
 """
 
 from __future__ import annotations
@@ -33,7 +37,21 @@ class Optimizer:
         """Forget all state (velocities, moments, step count)."""
         self._shape = None
 
-    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:  # pragma: no cover - abstract
+    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
+        """θ ← the update of θ given the mini-batch gradient (the whole array)."""
+        self._apply(theta, grad, *self.begin(grad))
+
+    def begin(self, grad: np.ndarray) -> list[np.ndarray]:
+        """Start a step: allocate state on the first one, advance the step count; its buffers."""
+        return self._state(grad, self.n_buffers)
+
+    def update(self, theta: np.ndarray, grad: np.ndarray, lo: int, hi: int) -> None:
+        """The update of θ[lo:hi] alone, after ``begin`` (ranges of one step must not overlap)."""
+        self._apply(theta[lo:hi], grad[lo:hi], *(b[lo:hi] for b in self._buffers))
+
+    n_buffers = 0
+
+    def _apply(self, theta, grad, *buffers) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -44,9 +62,9 @@ class SGD(Optimizer):
     """The chapter's update θ ← θ − η ∇C (∇C already averaged over the mini-batch)."""
 
     name = "sgd"
+    n_buffers = 1
 
-    def step(self, theta, grad):
-        (tmp,) = self._state(grad, 1)
+    def _apply(self, theta, grad, tmp):
         np.multiply(grad, self.lr, out=tmp)
         theta -= tmp  # θ ← θ − η ∇C
 
@@ -61,8 +79,9 @@ class Momentum(Optimizer):
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
 
-    def step(self, theta, grad):
-        v, tmp = self._state(grad, 2)
+    n_buffers = 2
+
+    def _apply(self, theta, grad, v, tmp):
         np.multiply(grad, self.lr, out=tmp)  # η ∇C
         v *= self.momentum
         v -= tmp  # v ← μ v − η ∇C
@@ -83,10 +102,15 @@ class Adam(Optimizer):
         super().__init__(lr)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
-    def step(self, theta, grad):
-        m, v, tmp = self._state(grad, 3)
-        b1, b2 = self.beta1, self.beta2
+    n_buffers = 3
+
+    def begin(self, grad):
+        buffers = super().begin(grad)
         self.t += 1
+        return buffers
+
+    def _apply(self, theta, grad, m, v, tmp):
+        b1, b2 = self.beta1, self.beta2
         m *= b1
         np.multiply(grad, 1.0 - b1, out=tmp)
         m += tmp  # m ← β1 m + (1−β1) g
