@@ -30,6 +30,9 @@ PARAMS_PER_BATCH = 100  # MLflow's limit per log_batch call
 FAILURE_TAG = "geonet.failure_reason"
 PARENT_TAG = "mlflow.parentRunId"
 DESCRIPTION_TAG = "mlflow.note.content"
+#: experiment tag telling MLflow's UI what an experiment holds; geonet's hold model training runs
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+EXPERIMENT_KIND = "custom_model_development"
 
 
 def param_value(value) -> str:
@@ -56,6 +59,18 @@ def flatten_params(params: Mapping, prefix: str = "") -> dict[str, str]:
         else:
             flat[name] = param_value(value)
     return flat
+
+
+def mark_training_experiment(client, experiment_id: str) -> None:
+    """Tag the experiment ``mlflow.experimentKind = custom_model_development`` unless it has a kind.
+
+    MLflow's UI shows such an experiment as model training (runs, charts) where it reads the tag
+    (3.17 reads it only with its view switch disabled; ``geonet ui`` prints a link that selects
+    the view). A kind the user set is left alone.
+    """
+    tags = client.get_experiment(experiment_id).tags or {}
+    if EXPERIMENT_KIND_TAG not in tags:
+        client.set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
 
 
 class RunTracker:
@@ -109,6 +124,7 @@ class RunTracker:
                 self.client, self.experiment, default_artifact_root(self.tracking_uri)
             )
             end_orphaned_runs(self.client, self.tracking_uri, FAILURE_TAG, self.experiment_id)
+            mark_training_experiment(self.client, self.experiment_id)
             run = self.client.create_run(self.experiment_id, run_name=self.run_name, tags=tags)
         self.run_id = run.info.run_id
         self.run_name = run.info.run_name
