@@ -35,7 +35,7 @@ def train_command(
     """Train a NumPy MLP on a feature table, validating on whole wells, and log the run to MLflow.
 
     Every option is checked before the table is read or a run is started. Prints the run id and
-    the model URI (`runs:/<id>/model`) on its last two lines.
+    the model URI (`runs:/<id>/<model name>`, e.g. `runs:/<id>/lithology-classifier`) on its last two lines.
     """
     from geonet.workflows import train
 

@@ -175,15 +175,22 @@ class RunTracker:
         with self._translated("set tags"):
             self.client.log_batch(self._require_run(), tags=items)
 
-    def log_metrics(self, metrics: Mapping[str, float | None], step: int = 0) -> None:
-        """Buffer ``{name: value}`` at ``step``; None values are skipped. Written in batches."""
+    def log_metrics(self, metrics: Mapping[str, float | None], step: int = 0, *,
+                    model_id: str | None = None, dataset=None) -> None:
+        """Buffer ``{name: value}`` at ``step``; None values are skipped. Written in batches.
+
+        ``model_id``: the logged model the values score (shown on its page); ``dataset``: the
+        :class:`~geonet.tracking.datasets.TableInput` they were computed on.
+        """
         from mlflow.entities import Metric
 
         self._require_run()
         timestamp_ms = int(time.time() * 1000)
+        link = {"model_id": model_id, "dataset_name": getattr(dataset, "name", None),
+                "dataset_digest": getattr(dataset, "digest", None)}
         for key, value in metrics.items():
             if value is not None:
-                self._metrics.append(Metric(key, float(value), timestamp_ms, int(step)))
+                self._metrics.append(Metric(key, float(value), timestamp_ms, int(step), **link))
         self._steps_buffered.add(int(step))
         if len(self._steps_buffered) >= self.flush_every:
             self.flush()
@@ -217,6 +224,18 @@ class RunTracker:
         for attr in ("metrics", "extra"):
             values.update(getattr(event, attr, None) or {})
         self.log_metrics(values, step=int(event.epoch))
+
+    def log_inputs(self, datasets=(), model_ids=()) -> None:
+        """Record MLflow ``DatasetInput`` s and logged models (by id) as the run's inputs."""
+        from mlflow.entities import LoggedModelInput
+
+        with self._translated("log inputs"):
+            self.client.log_inputs(self._require_run(), datasets=list(datasets) or None,
+                                   models=[LoggedModelInput(m) for m in model_ids] or None)
+
+    def describe(self, text: str) -> None:
+        """Set the run's description (the UI's "Description", tag ``mlflow.note.content``)."""
+        self.set_tags({DESCRIPTION_TAG: text})
 
     # -- artifacts --------------------------------------------------------------------------
     def log_artifact(self, path: Path | str, artifact_path: str | None = None) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 from importlib import metadata
@@ -48,6 +49,15 @@ def pinned_requirements() -> list[str]:
         else:
             raise ModelError(f"cannot log the model: {alternatives[0]} is not installed")
     return pins
+
+
+def model_name(task: str, target: str) -> str:
+    """The logged model's name: ``lithology-classifier``, ``rhob-regressor`` ...
+
+    Also its path in ``runs:/<run id>/<name>``, so only letters, digits, ``_`` and ``-``.
+    """
+    stem = re.sub(r"[^a-z0-9_]+", "-", target.lower()).strip("-") or "target"
+    return f"{stem}-{'classifier' if task == 'classify' else 'regressor'}"
 
 
 def _copy_package_source(dst: Path) -> Path:
@@ -87,8 +97,9 @@ def log_pyfunc_model(
     output_example,
     pip_requirements: list[str] | None = None,
     tracking_uri: str | None = None,
+    name: str = MODEL_ARTIFACT,
 ) -> str:
-    """Log ``model_dir`` as the pyfunc model ``model`` of a run; returns ``runs:/<id>/model``.
+    """Log ``model_dir`` as the pyfunc model ``name`` of a run; returns ``runs:/<id>/<name>``.
 
     ``tracker_or_run_id``: a :class:`~geonet.tracking.logger.RunTracker` (its URI is used) or a
     run id (then pass ``tracking_uri``). ``input_example`` / ``output_example``: small
@@ -118,14 +129,14 @@ def log_pyfunc_model(
             run = client.get_run(run_id)
             logged = client.create_logged_model(
                 experiment_id=run.info.experiment_id,
-                name=MODEL_ARTIFACT,
+                name=name,
                 source_run_id=run_id,
                 params=dict(run.data.params),
             )
             Model.log(
                 model_id=logged.model_id,
                 artifact_path=None,
-                name=MODEL_ARTIFACT,
+                name=name,
                 flavor_name="pyfunc.ModelFromCode",
                 flavor=mlflow.pyfunc,
                 run_id=run_id,
@@ -142,7 +153,7 @@ def log_pyfunc_model(
         raise TrackingError(f"could not log the model to {tracking_uri}: {_one_line(exc)}") from exc
     finally:
         pyfunc_logger.setLevel(level)
-    return f"runs:/{run_id}/{MODEL_ARTIFACT}"
+    return f"runs:/{run_id}/{name}"
 
 
 def register_model(model_uri: str, name: str, tracking_uri: str) -> str:
@@ -157,6 +168,22 @@ def register_model(model_uri: str, name: str, tracking_uri: str) -> str:
             f"could not register {model_uri} as {name!r} in {tracking_uri}: {_one_line(exc)}"
         ) from exc
     return str(version.version)
+
+
+def logged_model_id(model_uri: str, tracking_uri: str) -> str | None:
+    """The MLflow 3 logged-model id behind ``runs:/<id>/<name>`` or ``models:/m-<id>``, else None
+    (a local directory, a registered ``models:/<name>/<version>``, or a model this store lacks)."""
+    if model_uri.startswith("models:/m-"):
+        return model_uri[len("models:/"):].split("/")[0]
+    if not model_uri.startswith("runs:/"):
+        return None
+    from geonet.tracking.store import make_client
+
+    try:
+        resolved = _logged_model_uri(make_client(tracking_uri), model_uri)
+    except Exception:  # noqa: BLE001 - a run this store does not hold
+        return None
+    return resolved[len("models:/"):] if resolved.startswith("models:/") else None
 
 
 def _logged_model_uri(client, model_uri: str) -> str:
