@@ -28,7 +28,7 @@ def train_command(
     tracking_uri: Annotated[Optional[str], typer.Option(
         help="MLflow tracking URI [default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns/mlflow.db].",
         metavar="URI")] = None,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar per epoch.", metavar="")] = True,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar per epoch. [default: --progress]", metavar="", show_default=False)] = True,
     *,
     options: dict,
 ) -> None:
