@@ -61,6 +61,18 @@ def flatten_params(params: Mapping, prefix: str = "") -> dict[str, str]:
     return flat
 
 
+def source_tags(command: str | None) -> dict[str, str]:
+    """What the UI shows as a run's Source and "Created by": ``geonet train``, the user."""
+    import getpass
+
+    tags = {"mlflow.source.name": f"geonet {command}" if command else "geonet", "mlflow.source.type": "LOCAL"}
+    try:
+        tags["mlflow.user"] = getpass.getuser()
+    except (KeyError, OSError):  # no user name in this container
+        pass
+    return tags
+
+
 def mark_training_experiment(client, experiment_id: str) -> None:
     """Tag the experiment ``mlflow.experimentKind = custom_model_development`` unless it has a kind.
 
@@ -115,7 +127,7 @@ class RunTracker:
     # -- life cycle -------------------------------------------------------------------------
     def start(self) -> "RunTracker":
         """Create the experiment (if needed) and the run."""
-        tags = {**self.tags, **process_tags()}
+        tags = {**source_tags(self.tags.get("geonet.command")), **self.tags, **process_tags()}
         if self.parent_run_id:
             tags[PARENT_TAG] = self.parent_run_id
         with self._translated("start a run"):

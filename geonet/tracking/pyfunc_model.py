@@ -98,6 +98,7 @@ def log_pyfunc_model(
     pip_requirements: list[str] | None = None,
     tracking_uri: str | None = None,
     name: str = MODEL_ARTIFACT,
+    description: str | None = None,
 ) -> str:
     """Log ``model_dir`` as the pyfunc model ``name`` of a run; returns ``runs:/<id>/<name>``.
 
@@ -105,7 +106,8 @@ def log_pyfunc_model(
     run id (then pass ``tracking_uri``). ``input_example`` / ``output_example``: small
     DataFrames, used for the signature (and the input stored as the example).
     ``pip_requirements`` defaults to :func:`pinned_requirements` (inferring them costs ~2 s);
-    the geonet package's source is logged with the model as its code.
+    the geonet package's source is logged with the model as its code. ``description``
+    (Markdown) is shown on the model's page; it also gets the run's source and user.
     """
     mlflow = import_mlflow()
     from mlflow.models import Model, infer_signature
@@ -127,11 +129,15 @@ def log_pyfunc_model(
             # in the fluent API's active experiment, where runs:/ URIs cannot find it).
             client = mlflow.MlflowClient(tracking_uri)
             run = client.get_run(run_id)
+            tags = {k: v for k, v in run.data.tags.items() if k.startswith("mlflow.source.") or k == "mlflow.user"}
+            if description:
+                tags["mlflow.note.content"] = description
             logged = client.create_logged_model(
                 experiment_id=run.info.experiment_id,
                 name=name,
                 source_run_id=run_id,
                 params=dict(run.data.params),
+                tags=tags,
             )
             Model.log(
                 model_id=logged.model_id,

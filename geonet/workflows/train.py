@@ -72,7 +72,8 @@ def train(
     sha256 = table_sha256(table)  # a file's, or a dataset folder's
     with RunTracker(uri, experiment, run_name=run_name, parent_run_id=parent_run_id, tags=tags) as tracker:
         tracker.log_params(_run_params(table, spec, prepared, sha256))
-        tracker.describe(_description(table, sha256, spec, prepared))
+        description = _description(table, sha256, spec, prepared)
+        tracker.describe(description)
         scored_on = _log_tables(tracker, df, table, sha256, spec, prepared)
         if prepared.inputs is not None:
             tracker.log_dict({"chosen": prepared.features, "left_out": prepared.inputs.left_out,
@@ -91,7 +92,8 @@ def train(
         val_metrics, notes = _log_validation(tracker, df, outcome, table)
         metrics.update(val_metrics)
         _log_history_plots(tracker, recorder.values)
-        model_uri, local_dir = _log_model(tracker, df, outcome, uri, model_name(prepared.task, spec.data.target))
+        model_uri, local_dir = _log_model(tracker, df, outcome, uri, model_name(prepared.task, spec.data.target),
+                                          description)
         # the saved model's scores, linked to the logged model and the validation wells' dataset;
         # the per-epoch curves keep the plain names (val_loss, ...)
         model_id = logged_model_id(model_uri, uri)
@@ -137,7 +139,7 @@ def _log_validation(tracker, df, outcome, table: Path) -> tuple[dict[str, float]
     return summary["metrics"], summary["notes"]
 
 
-def _log_model(tracker, df, outcome, uri: str, name: str) -> tuple[str, Path]:
+def _log_model(tracker, df, outcome, uri: str, name: str, description: str) -> tuple[str, Path]:
     """Save the model to a temporary folder, log it as a pyfunc model; its URI and local copy."""
     from geonet.tracking.pyfunc_model import log_pyfunc_model, resolve_model_dir
 
@@ -148,7 +150,8 @@ def _log_model(tracker, df, outcome, uri: str, name: str) -> tuple[str, Path]:
         example = df[columns].dropna().head(EXAMPLE_ROWS)
         if example.empty:
             example = df[columns].head(EXAMPLE_ROWS)
-        model_uri = log_pyfunc_model(tracker, model_dir, example, model.predict_frame(example), name=name)
+        model_uri = log_pyfunc_model(tracker, model_dir, example, model.predict_frame(example), name=name,
+                                     description=description)
     return model_uri, resolve_model_dir(model_uri, uri)
 
 

@@ -60,3 +60,17 @@ def test_inputs_and_model_linked_metrics(store, tmp_path, model_dir, fake_model_
     [metric] = model.metrics
     assert (metric.key, metric.dataset_name, metric.dataset_digest) == (
         "model_val_accuracy", "w.parquet · validation wells", SHA[:16])
+
+
+def test_runs_and_models_carry_source_and_description(store, model_dir, fake_model_module):
+    from mlflow import MlflowClient
+
+    example = pd.DataFrame({"GR": [10.0], "RHOB": [2.3]})
+    with RunTracker(store, "source", tags={"geonet.command": "train"}) as run:
+        uri = log_pyfunc_model(run, model_dir, example, pd.DataFrame({"PRED": [1.0]}), description="**about**")
+    client = MlflowClient(store)
+    tags = client.get_run(run.run_id).data.tags
+    assert tags["mlflow.source.name"] == "geonet train" and tags["mlflow.source.type"] == "LOCAL"
+    model = client.get_logged_model(logged_model_id(uri, store))
+    assert model.tags["mlflow.note.content"] == "**about**"
+    assert model.tags["mlflow.source.name"] == "geonet train"
