@@ -36,7 +36,7 @@ def ui(
     Prints a link to an experiment's runs in the UI's "Model training" view (runs, metrics,
     charts), not the "GenAI" view a fresh browser opens in.
     """
-    from geonet.tracking.server import UI_MODE_TIP, server_command, server_env, server_url
+    from geonet.tracking.server import server_command, server_env, server_url
     from geonet.tracking.server import check_port_free, start_server, stop_server
     from geonet.tracking.server import experiment_to_show, experiment_url, open_when_ready
     from geonet.tracking.store import ensure_store, resolve_tracking_uri
@@ -44,8 +44,11 @@ def ui(
 
     uri = resolve_tracking_uri(tracking_uri, Path.cwd())
     if is_network_store(uri):  # a team's server (geonet server) has the UI already
-        typer.echo(f"{uri} is an MLflow server with its own UI: open {uri} in a browser")
-        typer.echo(f"  {UI_MODE_TIP}")
+        shown = experiment_to_show(uri, experiment)
+        link = experiment_url(uri.rstrip("/"), shown[0] if shown else None)
+        typer.echo(f"{uri} is an MLflow server with its own UI: open {link} in a browser")
+        if open_browser:
+            open_when_ready(link, f"{uri.rstrip('/')}/health").join(30)
         return
     command = server_command(uri, host=host, port=port, workers=workers)
     check_port_free(host, port)

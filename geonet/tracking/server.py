@@ -18,10 +18,6 @@ from pathlib import Path
 from geonet.errors import ConfigError
 from geonet.tracking.store import default_artifact_root, sqlite_path
 
-UI_MODE_TIP = (
-    'Tip: the UI opens in "GenAI" mode; switch to "Model training" (top left) to see the '
-    "experiments, runs and charts."
-)
 #: MLflow 3.17's UI takes its view from this query parameter (else from the browser's last choice,
 #: "GenAI" in a fresh browser); the experiment tag ``mlflow.experimentKind`` is read only when the
 #: UI's view switch is disabled, so the link is what lands a user on the training runs
