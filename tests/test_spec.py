@@ -105,7 +105,7 @@ def test_help_shows_every_option_with_choices_and_defaults():
         assert (param.option.flag or param.flag).split("/")[0] in result.output, param.name
     assert "[sigmoid|tanh|relu|leaky_relu]" in result.output
     assert "[default: 0.001]" in result.output and "[default: adam]" in result.output
-    assert "runs:/<id>/model" in result.output
+    assert "runs:/<id>/<model name>" in result.output
     assert "<bool>" not in result.output and "{TABLE}" not in result.output and "Usage: geonet train [OPTIONS] TABLE" in result.output
 
 

@@ -13,14 +13,29 @@ from geonet import __version__, atomic
 from geonet.cli._common import state
 
 
+#: Typer's type labels for options declared without a metavar, as the spec-derived options show them
+_TYPE_NAMES = {"<str>": "TEXT", "<int>": "INTEGER", "<float>": "NUMBER", "<path>": "PATH"}
+
+
+def _no_type(ctx) -> None:
+    return None
+
+
 class _Flags:
-    """Help lists a flag (``--force``, ``--help``) without a ``<bool>`` value: it takes none."""
+    """Help lists a flag (``--force``, ``--help``) without a ``<bool>`` value: it takes none; other
+    options show ``TEXT``/``INTEGER``/``NUMBER``/``PATH`` rather than ``<str>``/``<int>``…, and an
+    argument only its name (``TABLE``, ``INPUT...``), not also ``<path>`` or ``<list[str]>``."""
 
     def get_params(self, ctx):
         params = super().get_params(ctx)
         for param in params:
             if getattr(param, "is_flag", False) and param.metavar is None:
                 param.metavar = ""
+            elif param.param_type_name == "argument":
+                param.display_type_rich = _no_type  # usage keeps the argument's name
+            elif param.metavar is None and hasattr(param, "display_type"):
+                label = param.display_type(ctx)
+                param.metavar = _TYPE_NAMES.get(label, label)
         return params
 
 

@@ -13,7 +13,7 @@ from geonet.cli._common import echo_err, handle_errors, print_metrics
 @handle_errors
 def evaluate_command(
     table: Annotated[Path, typer.Argument(help="Labelled feature table: Parquet, CSV or a dataset folder.", metavar="TABLE")],
-    model: Annotated[str, typer.Option(help="`runs:/<id>/model`, `models:/<name>/<version|latest>`, or a model directory.", metavar="URI")],
+    model: Annotated[str, typer.Option(help="The URI `geonet train` printed (`runs:/<id>/<model name>`), `models:/<name>/<version|latest>`, or a model directory.", metavar="URI")],
     experiment: Annotated[str, typer.Option(help="MLflow experiment name.", metavar="NAME")] = "geonet",
     tracking_uri: Annotated[Optional[str], typer.Option(
         help="MLflow tracking URI [default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns/mlflow.db].", metavar="URI")] = None,

@@ -17,7 +17,7 @@ from geonet.spec import PredictSpec
 def predict_command(
     inputs: Annotated[list[str], typer.Argument(help="LAS files, tables, grids (.nc/.zarr), folders or globs.",
                                                 metavar="INPUT")],
-    model: Annotated[str, typer.Option(help="`runs:/<id>/model`, `models:/<name>/<version|latest>`, or a model directory.", metavar="URI")],
+    model: Annotated[str, typer.Option(help="The URI `geonet train` printed (`runs:/<id>/<model name>`), `models:/<name>/<version|latest>`, or a model directory.", metavar="URI")],
     out: Annotated[Path, typer.Option(help="Output folder.", metavar="DIR")] = Path("predictions"),
     tracking_uri: Annotated[Optional[str], typer.Option(
         help="MLflow tracking URI [default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns/mlflow.db].", metavar="URI")] = None,

@@ -28,14 +28,14 @@ def train_command(
     tracking_uri: Annotated[Optional[str], typer.Option(
         help="MLflow tracking URI [default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns/mlflow.db].",
         metavar="URI")] = None,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar per epoch.", metavar="")] = True,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar per epoch. [default: --progress]", metavar="", show_default=False)] = True,
     *,
     options: dict,
 ) -> None:
     """Train a NumPy MLP on a feature table, validating on whole wells, and log the run to MLflow.
 
     Every option is checked before the table is read or a run is started. Prints the run id and
-    the model URI (`runs:/<id>/model`) on its last two lines.
+    the model URI (`runs:/<id>/<model name>`, e.g. `runs:/<id>/lithology-classifier`) on its last two lines.
     """
     from geonet.workflows import train
 

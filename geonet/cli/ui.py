@@ -23,25 +23,45 @@ def ui(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 5000,
     workers: Annotated[int, typer.Option(help="Server worker processes (1 is plenty for one user).")] = 1,
+    experiment: Annotated[
+        Optional[str],
+        typer.Option(help="Experiment to link to (default: the one of the latest run)."),
+    ] = None,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the link in a web browser once the server is ready.")
+    ] = False,
 ) -> None:
-    """Start the MLflow UI on this project's runs (Ctrl-C to stop)."""
-    from geonet.tracking.server import UI_MODE_TIP, server_command, server_env, server_url
+    """Start the MLflow UI on this project's runs (Ctrl-C to stop).
+
+    Prints a link to an experiment's runs in the UI's "Model training" view (runs, metrics,
+    charts), not the "GenAI" view a fresh browser opens in.
+    """
+    from geonet.tracking.server import server_command, server_env, server_url
     from geonet.tracking.server import check_port_free, start_server, stop_server
+    from geonet.tracking.server import experiment_to_show, experiment_url, open_when_ready
     from geonet.tracking.store import ensure_store, resolve_tracking_uri
     from geonet.tracking.team import is_network_store
 
     uri = resolve_tracking_uri(tracking_uri, Path.cwd())
     if is_network_store(uri):  # a team's server (geonet server) has the UI already
-        typer.echo(f"{uri} is an MLflow server with its own UI: open {uri} in a browser")
-        typer.echo(f"  {UI_MODE_TIP}")
+        shown = experiment_to_show(uri, experiment)
+        link = experiment_url(uri.rstrip("/"), shown[0] if shown else None)
+        typer.echo(f"{uri} is an MLflow server with its own UI: open {link} in a browser")
+        if open_browser:
+            open_when_ready(link, f"{uri.rstrip('/')}/health").join(30)
         return
     command = server_command(uri, host=host, port=port, workers=workers)
     check_port_free(host, port)
     ensure_store(uri)  # a half-created or damaged store is repaired before the server opens it
+    shown = experiment_to_show(uri, experiment)
+    link = experiment_url(server_url(host, port), shown[0] if shown else None)
     typer.echo(f"MLflow UI for {uri}")
-    typer.echo(f"  open {server_url(host, port)}  (ready in a few seconds; Ctrl-C to stop)")
-    typer.echo(f"  {UI_MODE_TIP}")
+    typer.echo(f"  open {link}")
+    typer.echo(f"  (experiment {shown[1]!r}; " if shown else "  (", nl=False)
+    typer.echo("ready in a few seconds; Ctrl-C to stop)")
     process = start_server(command, server_env())
+    if open_browser:
+        open_when_ready(link, f"{server_url(host, port)}/health")
     try:
         code = process.wait()
     except KeyboardInterrupt:  # Ctrl-C, SIGTERM, SIGHUP: stop the server's whole process group

@@ -2,7 +2,8 @@
 
 ``get_params``/``set_params`` read the ``__init__`` signature, as sklearn's BaseEstimator does,
 so ``sklearn.base.clone``, ``cross_val_score`` and grid searches work.  X is (n, n_features);
-the classifier takes any labels y (n,), the regressor y (n,) or (n, n_targets).
+the classifier takes any labels y (n,), the regressor y (n,) or (n, n_targets).  Inputs are
+checked as scikit-learn checks them (``_checks.py``), and both pass its ``check_estimator``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 
 import numpy as np
 
+from ._checks import check_sample_weight, check_X, check_y, classification_target, not_fitted
 from .fit import balanced_class_weights, fit
 from .network import Network
 from .optimizers import make_optimizer
@@ -86,9 +88,7 @@ class _MLPBase:
 
     # -- training -----------------------------------------------------------------------------
     def _fit(self, X, Y, n_out: int, sample_weight):
-        X = np.asarray(X, dtype=np.dtype(self.dtype))
-        if X.ndim != 2:
-            raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
+        """X already checked (:meth:`_check_fit`); Y (n,) class indices or (n, n_out) targets."""
         rng = np.random.default_rng(self.random_state)
         sizes = [X.shape[1], *tuple(self.hidden_layer_sizes), n_out]
         self.net_ = Network(sizes, self.activation, self._output, dtype=self.dtype, rng=rng)
@@ -108,8 +108,18 @@ class _MLPBase:
                                                **({"epochs": self.epochs} if self.schedule == "cosine" else {})),
             patience=self.patience if val else None, **val,
         )
-        self.n_features_in_ = X.shape[1]
         return self
+
+    def _check_fit(self, X, y, sample_weight, *, numeric_y: bool):
+        """Checked ``(X, y, sample_weight)``; records ``n_features_in_`` (and ``feature_names_in_``)."""
+        X = check_X(X, np.dtype(self.dtype), self, reset=True)
+        return X, check_y(y, len(X), numeric=numeric_y), check_sample_weight(sample_weight, len(X))
+
+    def _output_of(self, X) -> np.ndarray:
+        """The network's output for checked X; NotFittedError before ``fit``."""
+        if not hasattr(self, "net_"):
+            raise not_fitted(self)
+        return self.net_.predict_output(check_X(X, np.dtype(self.dtype), self, reset=False))
 
 
 class MLPClassifier(_MLPBase):
@@ -127,11 +137,10 @@ class MLPClassifier(_MLPBase):
 
     def fit(self, X, y, sample_weight=None):
         """X (n, n_features), y (n,) labels of any type; sample_weight (n,) or None."""
-        y = np.asarray(y)
-        self.classes_, y_index = np.unique(y, return_inverse=True)
+        X, y, weights = self._check_fit(X, y, sample_weight, numeric_y=False)
+        self.classes_, y_index = np.unique(classification_target(y), return_inverse=True)
         y_index = y_index.reshape(-1)
         k = len(self.classes_)
-        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         if self.class_weight is not None:
             if self.class_weight == "balanced":
                 per_class = balanced_class_weights(y_index, k)
@@ -142,11 +151,12 @@ class MLPClassifier(_MLPBase):
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (n, n_classes), columns in the order of ``classes_``."""
-        return self.net_.predict_output(X)
+        return self._output_of(X)
 
     def predict(self, X) -> np.ndarray:
         """Most probable label per row, shape (n,)."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # NotFittedError before classes_ is looked up
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def score(self, X, y, sample_weight=None) -> float:
         """Accuracy (weighted by sample_weight)."""
@@ -158,15 +168,14 @@ class MLPRegressor(_MLPBase):
 
     def fit(self, X, y, sample_weight=None):
         """X (n, n_features), y (n,) or (n, n_targets); sample_weight (n,) or None."""
-        y = np.asarray(y, dtype=np.float64)
+        X, y, weights = self._check_fit(X, y, sample_weight, numeric_y=True)
         self._y_1d = y.ndim == 1
         Y = y.reshape(len(y), -1)
-        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         return self._fit(X, Y, Y.shape[1], weights)
 
     def predict(self, X) -> np.ndarray:
-        """Predictions (n,) or (n, n_targets), as y was given to fit."""
-        out = self.net_.predict_output(X)
+        """Predictions (n,) or (n, n_targets) in float64, as y was given to fit."""
+        out = self._output_of(X).astype(np.float64, copy=False)
         return out[:, 0] if self._y_1d else out
 
     def score(self, X, y, sample_weight=None) -> float:

@@ -80,12 +80,18 @@ def balanced_class_weights(y, n_classes: int) -> np.ndarray:
 
 
 def _batch_scale(sw: np.ndarray | None, starts: np.ndarray, n: int, dtype) -> np.ndarray:
-    """Column (n, 1) of sᵢ / Σ_batch s: the weight of each row in its mini-batch's mean."""
+    """Column (n, 1) of each row's weight in its mini-batch's cost: 1 / batch size, or with
+    sample weights sᵢ / (batch size · s̄), s̄ the mean weight of all n rows.
+
+    Normalising by the epoch's mean weight, not by the batch's own Σ s, keeps each batch's cost an
+    unbiased estimate of the weighted mean over all rows: a batch holding only rows of weight
+    0.0001 moves the network 0.0001 as much, not as much as any other batch.
+    """
     sizes = np.diff(np.append(starts, n))
     if sw is None:
         return np.repeat(1.0 / sizes, sizes).astype(dtype).reshape(n, 1)
-    sums = np.repeat(np.add.reduceat(sw, starts), sizes)
-    scale = np.divide(sw, sums, out=np.zeros(n), where=sums > 0)
+    mean = float(sw.mean()) if n else 0.0
+    scale = sw / (np.repeat(sizes, sizes) * mean) if mean > 0 else np.zeros(n)
     return scale.astype(dtype).reshape(n, 1)
 
 
@@ -127,7 +133,8 @@ def fit(
     """Train ``net`` in place by mini-batch gradient descent and return its History.
 
     X: (n, n_0); Y: class indices (n,) for softmax, else (n, n_L).  Each step minimises the
-    batch's weighted mean cost + ½·l2·Σ‖W(l)‖² (biases not decayed).  With validation data,
+    batch's mean cost (rows weighted by sample_weight / its mean over all rows) + ½·l2·Σ‖W(l)‖²
+    (biases not decayed).  With validation data,
     the validation loss is computed each epoch; ``patience`` stops after that many epochs
     without improvement, and ``restore_best`` puts back the weights of the best epoch at the
     end (stopped early or not).  A callback returning True stops training after that epoch.

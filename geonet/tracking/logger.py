@@ -30,6 +30,9 @@ PARAMS_PER_BATCH = 100  # MLflow's limit per log_batch call
 FAILURE_TAG = "geonet.failure_reason"
 PARENT_TAG = "mlflow.parentRunId"
 DESCRIPTION_TAG = "mlflow.note.content"
+#: experiment tag telling MLflow's UI what an experiment holds; geonet's hold model training runs
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+EXPERIMENT_KIND = "custom_model_development"
 
 
 def param_value(value) -> str:
@@ -56,6 +59,30 @@ def flatten_params(params: Mapping, prefix: str = "") -> dict[str, str]:
         else:
             flat[name] = param_value(value)
     return flat
+
+
+def source_tags(command: str | None) -> dict[str, str]:
+    """What the UI shows as a run's Source and "Created by": ``geonet train``, the user."""
+    import getpass
+
+    tags = {"mlflow.source.name": f"geonet {command}" if command else "geonet", "mlflow.source.type": "LOCAL"}
+    try:
+        tags["mlflow.user"] = getpass.getuser()
+    except (KeyError, OSError):  # no user name in this container
+        pass
+    return tags
+
+
+def mark_training_experiment(client, experiment_id: str) -> None:
+    """Tag the experiment ``mlflow.experimentKind = custom_model_development`` unless it has a kind.
+
+    MLflow's UI shows such an experiment as model training (runs, charts) where it reads the tag
+    (3.17 reads it only with its view switch disabled; ``geonet ui`` prints a link that selects
+    the view). A kind the user set is left alone.
+    """
+    tags = client.get_experiment(experiment_id).tags or {}
+    if EXPERIMENT_KIND_TAG not in tags:
+        client.set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
 
 
 class RunTracker:
@@ -100,7 +127,7 @@ class RunTracker:
     # -- life cycle -------------------------------------------------------------------------
     def start(self) -> "RunTracker":
         """Create the experiment (if needed) and the run."""
-        tags = {**self.tags, **process_tags()}
+        tags = {**source_tags(self.tags.get("geonet.command")), **self.tags, **process_tags()}
         if self.parent_run_id:
             tags[PARENT_TAG] = self.parent_run_id
         with self._translated("start a run"):
@@ -109,6 +136,7 @@ class RunTracker:
                 self.client, self.experiment, default_artifact_root(self.tracking_uri)
             )
             end_orphaned_runs(self.client, self.tracking_uri, FAILURE_TAG, self.experiment_id)
+            mark_training_experiment(self.client, self.experiment_id)
             run = self.client.create_run(self.experiment_id, run_name=self.run_name, tags=tags)
         self.run_id = run.info.run_id
         self.run_name = run.info.run_name
@@ -159,15 +187,22 @@ class RunTracker:
         with self._translated("set tags"):
             self.client.log_batch(self._require_run(), tags=items)
 
-    def log_metrics(self, metrics: Mapping[str, float | None], step: int = 0) -> None:
-        """Buffer ``{name: value}`` at ``step``; None values are skipped. Written in batches."""
+    def log_metrics(self, metrics: Mapping[str, float | None], step: int = 0, *,
+                    model_id: str | None = None, dataset=None) -> None:
+        """Buffer ``{name: value}`` at ``step``; None values are skipped. Written in batches.
+
+        ``model_id``: the logged model the values score (shown on its page); ``dataset``: the
+        :class:`~geonet.tracking.datasets.TableInput` they were computed on.
+        """
         from mlflow.entities import Metric
 
         self._require_run()
         timestamp_ms = int(time.time() * 1000)
+        link = {"model_id": model_id, "dataset_name": getattr(dataset, "name", None),
+                "dataset_digest": getattr(dataset, "digest", None)}
         for key, value in metrics.items():
             if value is not None:
-                self._metrics.append(Metric(key, float(value), timestamp_ms, int(step)))
+                self._metrics.append(Metric(key, float(value), timestamp_ms, int(step), **link))
         self._steps_buffered.add(int(step))
         if len(self._steps_buffered) >= self.flush_every:
             self.flush()
@@ -201,6 +236,18 @@ class RunTracker:
         for attr in ("metrics", "extra"):
             values.update(getattr(event, attr, None) or {})
         self.log_metrics(values, step=int(event.epoch))
+
+    def log_inputs(self, datasets=(), model_ids=()) -> None:
+        """Record MLflow ``DatasetInput`` s and logged models (by id) as the run's inputs."""
+        from mlflow.entities import LoggedModelInput
+
+        with self._translated("log inputs"):
+            self.client.log_inputs(self._require_run(), datasets=list(datasets) or None,
+                                   models=[LoggedModelInput(m) for m in model_ids] or None)
+
+    def describe(self, text: str) -> None:
+        """Set the run's description (the UI's "Description", tag ``mlflow.note.content``)."""
+        self.set_tags({DESCRIPTION_TAG: text})
 
     # -- artifacts --------------------------------------------------------------------------
     def log_artifact(self, path: Path | str, artifact_path: str | None = None) -> None:

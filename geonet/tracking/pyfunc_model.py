@@ -1,16 +1,23 @@
 """A geonet model directory as an MLflow pyfunc model, and back again.
 
 Logging uses MLflow's "models from code": ``_pyfunc_code.py`` is stored as the model's code and
-the geonet model directory as its artifact ``model_dir``, so nothing is pickled. For
+the geonet model directory as its artifact ``model_dir``, so nothing is pickled. The geonet
+package's own source travels with the model (``code_paths``: ``code/geonet/`` in the model) and
+its ``requirements.txt`` pins mlflow-skinny, numpy and pandas to the versions installed here, so
+the model loads and predicts in a fresh environment without geonet installed (a bare ``geonet``
+requirement would install an unrelated package of that name from the public index). For
 ``geonet predict`` the way back is :func:`resolve_model_dir`, which turns ``runs:/``,
 ``models:/`` or a local path into the plain model directory that geonet reads itself.
 """
 
 from __future__ import annotations
 
-import os
-
 import logging
+import os
+import re
+import shutil
+import tempfile
+from importlib import metadata
 from pathlib import Path
 
 from geonet.errors import ModelError, TrackingError
@@ -18,8 +25,45 @@ from geonet.tracking.store import _one_line, import_mlflow
 
 MODEL_ARTIFACT = "model"
 MODEL_FILE = "network.npz"
-DEFAULT_REQUIREMENTS = ("geonet", "numpy", "pandas")
+#: what a logged model needs at load time (geonet itself travels as code): mlflow-skinny loads and
+#: serves pyfunc models and installs in a third of the time of the full mlflow (no UI, no server)
+RUNTIME_PACKAGES = (("mlflow-skinny", "mlflow"), ("numpy",), ("pandas",))
 _CODE = Path(__file__).with_name("_pyfunc_code.py")
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the geonet package
+
+
+def pinned_requirements() -> list[str]:
+    """``["mlflow-skinny==3.17.2", "numpy==2.4.6", "pandas==3.1.1"]``: installed versions.
+
+    Each entry of :data:`RUNTIME_PACKAGES` is a list of alternatives; the first installed one is
+    pinned (``mlflow`` when only the full package is installed).
+    """
+    pins = []
+    for alternatives in RUNTIME_PACKAGES:
+        for name in alternatives:
+            try:
+                pins.append(f"{name}=={metadata.version(name)}")
+                break
+            except metadata.PackageNotFoundError:
+                continue
+        else:
+            raise ModelError(f"cannot log the model: {alternatives[0]} is not installed")
+    return pins
+
+
+def model_name(task: str, target: str) -> str:
+    """The logged model's name: ``lithology-classifier``, ``rhob-regressor`` ...
+
+    Also its path in ``runs:/<run id>/<name>``, so only letters, digits, ``_`` and ``-``.
+    """
+    stem = re.sub(r"[^a-z0-9_]+", "-", target.lower()).strip("-") or "target"
+    return f"{stem}-{'classifier' if task == 'classify' else 'regressor'}"
+
+
+def _copy_package_source(dst: Path) -> Path:
+    """A clean copy of the geonet package (sources and data tables, no caches) at ``dst/geonet``."""
+    return Path(shutil.copytree(_PACKAGE_DIR, dst / "geonet",
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")))
 
 
 def _using(tracking_uri: str):
@@ -53,13 +97,17 @@ def log_pyfunc_model(
     output_example,
     pip_requirements: list[str] | None = None,
     tracking_uri: str | None = None,
+    name: str = MODEL_ARTIFACT,
+    description: str | None = None,
 ) -> str:
-    """Log ``model_dir`` as the pyfunc model ``model`` of a run; returns ``runs:/<id>/model``.
+    """Log ``model_dir`` as the pyfunc model ``name`` of a run; returns ``runs:/<id>/<name>``.
 
     ``tracker_or_run_id``: a :class:`~geonet.tracking.logger.RunTracker` (its URI is used) or a
     run id (then pass ``tracking_uri``). ``input_example`` / ``output_example``: small
     DataFrames, used for the signature (and the input stored as the example).
-    ``pip_requirements`` defaults to geonet, numpy, pandas (inferring them costs ~2 s).
+    ``pip_requirements`` defaults to :func:`pinned_requirements` (inferring them costs ~2 s);
+    the geonet package's source is logged with the model as its code. ``description``
+    (Markdown) is shown on the model's page; it also gets the run's source and user.
     """
     mlflow = import_mlflow()
     from mlflow.models import Model, infer_signature
@@ -76,21 +124,25 @@ def log_pyfunc_model(
     level = pyfunc_logger.level
     pyfunc_logger.setLevel(logging.WARNING)  # "Validating input example ..." on every log
     try:
-        with _using(tracking_uri):
+        with _using(tracking_uri), tempfile.TemporaryDirectory(prefix="geonet-code-") as code_tmp:
             # Create the logged model in the run's own experiment (Model.log alone would put it
             # in the fluent API's active experiment, where runs:/ URIs cannot find it).
             client = mlflow.MlflowClient(tracking_uri)
             run = client.get_run(run_id)
+            tags = {k: v for k, v in run.data.tags.items() if k.startswith("mlflow.source.") or k == "mlflow.user"}
+            if description:
+                tags["mlflow.note.content"] = description
             logged = client.create_logged_model(
                 experiment_id=run.info.experiment_id,
-                name=MODEL_ARTIFACT,
+                name=name,
                 source_run_id=run_id,
                 params=dict(run.data.params),
+                tags=tags,
             )
             Model.log(
                 model_id=logged.model_id,
                 artifact_path=None,
-                name=MODEL_ARTIFACT,
+                name=name,
                 flavor_name="pyfunc.ModelFromCode",
                 flavor=mlflow.pyfunc,
                 run_id=run_id,
@@ -98,7 +150,8 @@ def log_pyfunc_model(
                 artifacts={"model_dir": str(model_dir)},
                 signature=signature,
                 input_example=input_example,
-                pip_requirements=list(pip_requirements or DEFAULT_REQUIREMENTS),
+                pip_requirements=list(pip_requirements or pinned_requirements()),
+                code_paths=[str(_copy_package_source(Path(code_tmp)))],
             )
     except (TrackingError, ModelError):
         raise
@@ -106,7 +159,7 @@ def log_pyfunc_model(
         raise TrackingError(f"could not log the model to {tracking_uri}: {_one_line(exc)}") from exc
     finally:
         pyfunc_logger.setLevel(level)
-    return f"runs:/{run_id}/{MODEL_ARTIFACT}"
+    return f"runs:/{run_id}/{name}"
 
 
 def register_model(model_uri: str, name: str, tracking_uri: str) -> str:
@@ -121,6 +174,22 @@ def register_model(model_uri: str, name: str, tracking_uri: str) -> str:
             f"could not register {model_uri} as {name!r} in {tracking_uri}: {_one_line(exc)}"
         ) from exc
     return str(version.version)
+
+
+def logged_model_id(model_uri: str, tracking_uri: str) -> str | None:
+    """The MLflow 3 logged-model id behind ``runs:/<id>/<name>`` or ``models:/m-<id>``, else None
+    (a local directory, a registered ``models:/<name>/<version>``, or a model this store lacks)."""
+    if model_uri.startswith("models:/m-"):
+        return model_uri[len("models:/"):].split("/")[0]
+    if not model_uri.startswith("runs:/"):
+        return None
+    from geonet.tracking.store import make_client
+
+    try:
+        resolved = _logged_model_uri(make_client(tracking_uri), model_uri)
+    except Exception:  # noqa: BLE001 - a run this store does not hold
+        return None
+    return resolved[len("models:/"):] if resolved.startswith("models:/") else None
 
 
 def _logged_model_uri(client, model_uri: str) -> str:

@@ -18,10 +18,10 @@ from pathlib import Path
 from geonet.errors import ConfigError
 from geonet.tracking.store import default_artifact_root, sqlite_path
 
-UI_MODE_TIP = (
-    'Tip: the UI opens in "GenAI" mode; switch to "Model training" (top left) to see the '
-    "experiments, runs and charts."
-)
+#: MLflow 3.17's UI takes its view from this query parameter (else from the browser's last choice,
+#: "GenAI" in a fresh browser); the experiment tag ``mlflow.experimentKind`` is read only when the
+#: UI's view switch is disabled, so the link is what lands a user on the training runs
+TRAINING_VIEW = "workflowType=machine_learning"
 
 
 def server_command(
@@ -116,3 +116,61 @@ def stop_server(process: subprocess.Popen, timeout_s: float = 10.0) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
         return
+
+
+def experiment_url(base_url: str, experiment_id: str | None) -> str:
+    """The UI page of an experiment's runs in the "Model training" view (the list when None).
+
+    ``experiment_url("http://127.0.0.1:5000", "3")`` →
+    ``http://127.0.0.1:5000/#/experiments/3?workflowType=machine_learning``.
+    """
+    page = "experiments" if experiment_id is None else f"experiments/{experiment_id}"
+    return f"{base_url}/#/{page}?{TRAINING_VIEW}"
+
+
+def experiment_to_show(tracking_uri: str, name: str | None) -> tuple[str, str] | None:
+    """``(id, name)`` of experiment ``name`` in the store, or with ``name=None`` of the experiment
+    of the latest run (None when the store has no runs). An unknown name is a ConfigError listing
+    the store's experiments."""
+    from geonet.tracking.store import make_client
+
+    client = make_client(tracking_uri)
+    if name is not None:
+        experiment = client.get_experiment_by_name(name)
+        if experiment is None or experiment.lifecycle_stage == "deleted":
+            names = sorted(e.name for e in client.search_experiments())
+            raise ConfigError(f"no experiment named {name!r} in {tracking_uri} "
+                              f"(experiments: {', '.join(names) or 'none'})")
+        return experiment.experiment_id, experiment.name
+    ids = [e.experiment_id for e in client.search_experiments()]
+    runs = client.search_runs(ids, max_results=1, order_by=["attributes.start_time DESC"]) if ids else []
+    if not runs:
+        return None
+    experiment_id = runs[0].info.experiment_id
+    return experiment_id, client.get_experiment(experiment_id).name
+
+
+def open_when_ready(url: str, health_url: str, timeout_s: float = 90.0, opener=None):
+    """Open ``url`` in a browser once ``health_url`` answers (a daemon thread; returns it)."""
+    import threading
+    import time
+    import urllib.request
+    import webbrowser
+
+    opener = opener or webbrowser.open
+
+    def wait_then_open() -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(health_url, timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            return
+        opener(url)
+
+    thread = threading.Thread(target=wait_then_open, name="geonet-ui-open", daemon=True)
+    thread.start()
+    return thread

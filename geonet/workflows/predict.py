@@ -54,7 +54,7 @@ def predict(
 ) -> PredictResult:
     """Predict every input with ``model`` and write the results under ``out_dir``.
 
-    ``model``: ``runs:/<id>/model``, ``models:/<name>/<version|latest>`` or a local directory.
+    ``model``: ``runs:/<id>/<model name>``, ``models:/<name>/<version|latest>`` or a local directory.
     Inputs get the same normalisation as ``geonet ingest`` (aliases, depth units, nulls), then
     the model's stored transforms. Outputs are written to temporary files and renamed.
     With ``plots``, each LAS also gets a well-track picture ``<name>_geonet.png``. ``segy_*``: where

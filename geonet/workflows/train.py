@@ -26,7 +26,7 @@ MODEL_PREFIX = "model_"
 @dataclass
 class TrainResult:
     run_id: str
-    model_uri: str  # runs:/<id>/model
+    model_uri: str  # runs:/<id>/<model name>, e.g. runs:/<id>/lithology-classifier
     model_dir: Path  # local copy of the geonet model directory
     metrics: dict[str, float]
     spec: TrainSpec
@@ -60,6 +60,7 @@ def train(
     """
     from geonet.features.table import read_feature_table
     from geonet.tracking.logger import RunTracker
+    from geonet.tracking.pyfunc_model import logged_model_id, model_name
     from geonet.tracking.store import resolve_tracking_uri
 
     table = Path(table)
@@ -68,8 +69,12 @@ def train(
     spec = prepared.spec or spec  # "auto" options made concrete
     uri = resolve_tracking_uri(tracking_uri)
     tags = {"geonet.command": "train", "geonet.version": __version__}
+    sha256 = table_sha256(table)  # a file's, or a dataset folder's
     with RunTracker(uri, experiment, run_name=run_name, parent_run_id=parent_run_id, tags=tags) as tracker:
-        tracker.log_params(_run_params(table, spec, prepared))
+        tracker.log_params(_run_params(table, spec, prepared, sha256))
+        description = _description(table, sha256, spec, prepared)
+        tracker.describe(description)
+        scored_on = _log_tables(tracker, df, table, sha256, spec, prepared)
         if prepared.inputs is not None:
             tracker.log_dict({"chosen": prepared.features, "left_out": prepared.inputs.left_out,
                               "training_wells_with_curve": prepared.inputs.wells_with,
@@ -86,10 +91,16 @@ def train(
         metrics = _final_metrics(outcome, spec, recorder)
         val_metrics, notes = _log_validation(tracker, df, outcome, table)
         metrics.update(val_metrics)
-        # the saved model's scores; the per-epoch curves keep the plain names (val_loss, ...)
-        tracker.log_metrics({f"{MODEL_PREFIX}{k}": v for k, v in metrics.items() if v is not None}, step=0)
         _log_history_plots(tracker, recorder.values)
-        model_uri, local_dir = _log_model(tracker, df, outcome, uri)
+        model_uri, local_dir = _log_model(tracker, df, outcome, uri, model_name(prepared.task, spec.data.target),
+                                          description)
+        # the saved model's scores, linked to the logged model and the validation wells' dataset;
+        # the per-epoch curves keep the plain names (val_loss, ...)
+        model_id = logged_model_id(model_uri, uri)
+        scores = {f"{MODEL_PREFIX}{k}": v for k, v in metrics.items() if v is not None}
+        on_val = {k: v for k, v in scores.items() if k.startswith(f"{MODEL_PREFIX}val_")}
+        tracker.log_metrics(on_val, step=0, model_id=model_id, dataset=scored_on)
+        tracker.log_metrics({k: v for k, v in scores.items() if k not in on_val}, step=0, model_id=model_id)
         return TrainResult(run_id=tracker.run_id, model_uri=model_uri, model_dir=local_dir, metrics=metrics,
                            spec=spec, train_wells=prepared.split.train_wells,
                            val_wells=prepared.split.val_wells, experiment=experiment, tracking_uri=uri,
@@ -128,7 +139,7 @@ def _log_validation(tracker, df, outcome, table: Path) -> tuple[dict[str, float]
     return summary["metrics"], summary["notes"]
 
 
-def _log_model(tracker, df, outcome, uri: str) -> tuple[str, Path]:
+def _log_model(tracker, df, outcome, uri: str, name: str, description: str) -> tuple[str, Path]:
     """Save the model to a temporary folder, log it as a pyfunc model; its URI and local copy."""
     from geonet.tracking.pyfunc_model import log_pyfunc_model, resolve_model_dir
 
@@ -139,11 +150,46 @@ def _log_model(tracker, df, outcome, uri: str) -> tuple[str, Path]:
         example = df[columns].dropna().head(EXAMPLE_ROWS)
         if example.empty:
             example = df[columns].head(EXAMPLE_ROWS)
-        model_uri = log_pyfunc_model(tracker, model_dir, example, model.predict_frame(example))
+        model_uri = log_pyfunc_model(tracker, model_dir, example, model.predict_frame(example), name=name,
+                                     description=description)
     return model_uri, resolve_model_dir(model_uri, uri)
 
 
-def _run_params(table: Path, spec: TrainSpec, prepared: Prepared) -> dict:
+def _log_tables(tracker, df, table: Path, sha256: str, spec: TrainSpec, prepared: Prepared):
+    """The training and validation wells' rows as the run's dataset inputs; returns the one the
+    model's scores are computed on (validation wells; None without them)."""
+    from geonet.tracking.datasets import log_table_inputs
+
+    target = spec.data.target
+    tables = [(table, df[df["WELL"].isin(prepared.split.train_wells)], sha256, "training wells", "training", target)]
+    if prepared.split.val_wells:
+        tables.append((table, df[df["WELL"].isin(prepared.split.val_wells)], sha256, "validation wells",
+                       "validation", target))
+    logged = log_table_inputs(tracker, tables)
+    return logged[1] if len(logged) > 1 and prepared.val is not None else None
+
+
+def _wells_text(wells: Sequence[str], limit: int = 12) -> str:
+    shown = ", ".join(map(str, wells[:limit]))
+    return f"{shown} … ({len(wells)} wells)" if len(wells) > limit else shown or "none"
+
+
+def _description(table: Path, sha256: str, spec: TrainSpec, prepared: Prepared) -> str:
+    """The run's description (Markdown): task, target, inputs, wells, table."""
+    task = "Classification" if prepared.task == "classify" else "Regression"
+    counts = prepared.counts
+    return "\n".join([
+        f"**{task} of {spec.data.target}** from {len(prepared.features)} curves: {', '.join(prepared.features)}",
+        "",
+        f"- training wells ({counts.get('train_rows', 0)} rows): {_wells_text(prepared.split.train_wells)}",
+        f"- validation wells ({counts.get('val_rows', 0)} rows): {_wells_text(prepared.split.val_wells)}",
+        f"- table: `{table}` (SHA-256 `{sha256[:16]}…`)",
+        f"- network: hidden layers {','.join(map(str, spec.network.hidden))}, {spec.optimisation.optimizer.value}, "
+        f"ensemble of {spec.ensemble.ensemble or 1}; geonet {__version__}",
+    ])
+
+
+def _run_params(table: Path, spec: TrainSpec, prepared: Prepared, sha256: str) -> dict:
     params = {k: v for k, v in spec.to_json().items() if k not in ("features", "val_wells")}
     params.update(
         task=prepared.task,
@@ -154,7 +200,7 @@ def _run_params(table: Path, spec: TrainSpec, prepared: Prepared) -> dict:
         monitor=prepared.monitor.name if prepared.monitor else "n/a",
         classes=[int(c) if float(c).is_integer() else c for c in prepared.encoder.classes] or "n/a",
         table=str(table),
-        table_sha256=table_sha256(table),
+        table_sha256=sha256,
         geonet_version=__version__,
         git_commit=_git_commit() or "unknown",
         **{k: v for k, v in prepared.counts.items()},

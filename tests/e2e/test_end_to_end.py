@@ -39,7 +39,7 @@ def test_ingest_train_evaluate_predict(tmp_path, tracking_uri, synthetic_wells):
                   "--lr", "0.01", "--batch-size", "32", "--experiment", "e2e", "--no-progress", "--patience", "25")
     run_id = _last_value(out.output, "run id:")
     model_uri = _last_value(out.output, "model:")
-    assert model_uri == f"runs:/{run_id}/model"
+    assert model_uri == f"runs:/{run_id}/lithology-classifier"
 
     import mlflow
     from mlflow import MlflowClient
@@ -64,6 +64,16 @@ def test_ingest_train_evaluate_predict(tmp_path, tracking_uri, synthetic_wells):
     assert {"plots/loss_curves.png", "plots/grad_norms.png", "plots/confusion_matrix.png"} <= artifacts
     assert any(p.startswith("plots/well_track_") for p in artifacts)
     assert "evaluation.json" in {f.path for f in client.list_artifacts(run_id)}
+    # what the UI shows: datasets, a description, a named model whose page has its scores
+    contexts = {d.dataset.name: {t.key: t.value for t in d.tags}["mlflow.data.context"] for d in run.inputs.dataset_inputs}
+    assert contexts == {"train.parquet · training wells": "training", "train.parquet · validation wells": "validation"}
+    assert "Classification of LITHOLOGY" in run.data.tags["mlflow.note.content"]
+    assert "WELL-A" in run.data.tags["mlflow.note.content"]
+    [output] = run.outputs.model_outputs
+    logged = client.get_logged_model(output.model_id)
+    assert logged.name == "lithology-classifier"
+    model_metrics = {m.key: m.value for m in logged.metrics}
+    assert model_metrics["model_val_accuracy"] == pytest.approx(run.data.metrics["model_val_accuracy"])
 
     # the pyfunc model predicts on a DataFrame of curves
     test_df = pd.read_parquet(test_table)
@@ -76,6 +86,10 @@ def test_ingest_train_evaluate_predict(tmp_path, tracking_uri, synthetic_wells):
     out = _invoke("evaluate", test_table, "--model", model_uri, "--experiment", "e2e")
     eval_run = client.get_run(_last_value(out.output, "run id:"))
     assert eval_run.data.tags["geonet.model_run_id"] == run_id
+    assert [m.model_id for m in eval_run.inputs.model_inputs] == [output.model_id]
+    assert [d.dataset.name for d in eval_run.inputs.dataset_inputs] == ["test.parquet · evaluation"]
+    evaluated = {(m.key, m.dataset_name) for m in client.get_logged_model(output.model_id).metrics}
+    assert ("accuracy", "test.parquet · evaluation") in evaluated
     assert eval_run.data.metrics["accuracy"] == pytest.approx(acc, abs=1e-9)
     assert -1.0 < eval_run.data.metrics["penalty"] <= 0.0
 
@@ -114,7 +128,7 @@ def test_regression_of_density_from_other_logs(tmp_path, tracking_uri, synthetic
     import mlflow
 
     wells = pd.read_parquet(table)
-    pred = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/model").predict(wells)
+    pred = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/rhob-regressor").predict(wells)
     held_out = (wells["WELL"] == "WELL-C").to_numpy()
     err = pred["RHOB_PRED"].to_numpy()[held_out] - wells["RHOB"].to_numpy()[held_out]
     rmse = float(np.sqrt(np.nanmean(err**2)))

@@ -61,3 +61,28 @@ def test_regressor_cross_val_score():
     assert reg.predict(X).shape == (600,)
     reg.fit(X, np.column_stack([y, -y]))
     assert reg.predict(X).shape == (600, 2)
+
+
+def test_input_checks_without_sklearn_names():
+    import pandas as pd
+
+    from geonet.nn._checks import NotFittedError
+
+    clf = MLPClassifier(hidden_layer_sizes=(4,), epochs=2, random_state=0)
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        clf.predict(np.zeros((2, 2)))
+    assert issubclass(NotFittedError, ValueError) and issubclass(NotFittedError, AttributeError)
+    frame = pd.DataFrame({"GR": [10.0, 80.0, 20.0, 90.0], "RHOB": [2.3, 2.6, 2.2, 2.5]})
+    clf.fit(frame, ["sand", "shale", "sand", "shale"])
+    assert clf.n_features_in_ == 2 and list(clf.feature_names_in_) == ["GR", "RHOB"]
+    with pytest.raises(ValueError, match="feature names should match"):
+        clf.predict(frame.rename(columns={"GR": "NPHI"}))
+    with pytest.raises(ValueError, match="X has 1 features, but MLPClassifier is expecting 2"):
+        clf.predict(frame[["GR"]].to_numpy())
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        clf.predict(np.array([[np.nan, 2.3]]))
+    with pytest.raises(ValueError, match="Unknown label type: continuous"):
+        MLPClassifier(epochs=1).fit(frame, [0.5, 1.5, 0.25, 2.0])
+    with pytest.raises(ValueError, match="weight.*zero|zero.*weight"):
+        MLPRegressor(epochs=1).fit(frame, [1.0, 2.0, 3.0, 4.0], sample_weight=np.zeros(4))
+    assert MLPRegressor(epochs=1).fit(frame, [1.0, 2.0, 3.0, 4.0]).predict(frame).dtype == np.float64

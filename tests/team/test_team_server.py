@@ -70,7 +70,7 @@ def test_train_evaluate_predict_cv_run_on_the_team_server(team_server, tables, t
     assert [p.name for p in team_server.artifacts.rglob(f"{run_id}/**/loss_curves.png")] == ["loss_curves.png"]
     assert any(team_server.artifacts.rglob("network.npz"))
 
-    model = f"runs:/{run_id}/model"
+    model = _last(out, "model:")  # the URI train printed (runs:/<id>/lithology-classifier)
     out = _invoke("evaluate", tables / "test.parquet", "--model", model, "--tracking-uri", url, "--experiment", "team")
     evaluation = client.get_run(_last(out, "run id:"))
     assert evaluation.data.tags["geonet.model_run_id"] == run_id

@@ -105,3 +105,20 @@ def test_unreachable_server_is_a_tracking_error(monkeypatch):
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     with pytest.raises(TrackingError, match=r"http://127\.0\.0\.1:9"):
         RunTracker("http://127.0.0.1:9", "x").start()
+
+
+def test_experiments_are_marked_as_model_training(store):
+    from mlflow import MlflowClient
+
+    from geonet.tracking.logger import EXPERIMENT_KIND_TAG
+
+    with RunTracker(store, "kind-new") as run:
+        pass
+    client = MlflowClient(store)
+    assert client.get_experiment(run.experiment_id).tags[EXPERIMENT_KIND_TAG] == "custom_model_development"
+    # a kind chosen by the user (in the UI or by hand) is kept
+    other = client.create_experiment("kind-user")
+    client.set_experiment_tag(other, EXPERIMENT_KIND_TAG, "genai_development")
+    with RunTracker(store, "kind-user"):
+        pass
+    assert client.get_experiment(other).tags[EXPERIMENT_KIND_TAG] == "genai_development"

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -61,3 +63,36 @@ def test_not_a_model_directory(store, tmp_path):
     with RunTracker(store, "pyfunc") as run:
         with pytest.raises(ModelError, match="network.npz"):
             log_pyfunc_model(run, tmp_path, INPUT, OUTPUT)
+
+
+def test_logged_model_carries_geonet_code_and_pinned_requirements(logged, store, tmp_path):
+    import mlflow
+    from importlib.metadata import version
+
+    _, uri = logged
+    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(tmp_path / "m"),
+                                                     tracking_uri=store))
+    requirements = (local / "requirements.txt").read_text().split()
+    assert sorted(requirements) == sorted([f"mlflow-skinny=={version('mlflow-skinny')}",
+                                           f"numpy=={version('numpy')}", f"pandas=={version('pandas')}"])
+    code = local / "code" / "geonet"
+    assert (code / "__init__.py").is_file() and (code / "train" / "model.py").is_file()
+    assert (code / "features" / "aliases.toml").is_file()
+    assert not list(code.rglob("*.pyc"))
+
+
+def test_pinned_requirements_fall_back_to_full_mlflow(monkeypatch):
+    from importlib import metadata
+
+    from geonet.tracking import pyfunc_model
+
+    real = metadata.version
+
+    def version(name):
+        if name == "mlflow-skinny":
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(pyfunc_model.metadata, "version", version)
+    pins = pyfunc_model.pinned_requirements()
+    assert pins[0] == f"mlflow=={real('mlflow')}" and pins[1].startswith("numpy==")

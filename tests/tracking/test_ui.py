@@ -156,3 +156,89 @@ def test_sigterm_stops_ui_and_its_server(store, tmp_path):
     assert left == [], f"server processes left running: {left}"
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{server_url('127.0.0.1', port)}/health", timeout=2)
+
+
+def test_experiment_url():
+    from geonet.tracking.server import experiment_url
+
+    assert experiment_url("http://127.0.0.1:5000", "7") == (
+        "http://127.0.0.1:5000/#/experiments/7?workflowType=machine_learning")
+    assert experiment_url("http://h:1", None) == "http://h:1/#/experiments?workflowType=machine_learning"
+
+
+@pytest.fixture()
+def ui_store(tmp_path):
+    from geonet.tracking.logger import RunTracker
+
+    uri = f"sqlite:///{(tmp_path / 'ui' / 'mlflow.db').as_posix()}"
+    (tmp_path / "ui").mkdir()
+    with RunTracker(uri, "older"):
+        pass
+    time.sleep(0.01)
+    with RunTracker(uri, "latest") as run:
+        pass
+    return uri, run.experiment_id
+
+
+class _FakeServer:
+    def __init__(self, command, env=None):
+        self.command = command
+
+    def wait(self, timeout=None):
+        return 0
+
+
+def test_cli_prints_training_view_link(app, ui_store, monkeypatch):
+    from mlflow import MlflowClient
+
+    uri, latest_id = ui_store
+    started = []
+    monkeypatch.setattr(subprocess, "Popen", lambda cmd, **kw: started.append(cmd) or _FakeServer(cmd))
+    opened = []
+    monkeypatch.setattr("geonet.tracking.server.open_when_ready", lambda url, health: opened.append((url, health)))
+    older_id = MlflowClient(uri).get_experiment_by_name("older").experiment_id
+
+    result = CliRunner().invoke(app, ["ui", "--tracking-uri", uri, "--port", "5077", "--experiment", "older", "--open"])
+    assert result.exit_code == 0, result.output
+    link = f"http://127.0.0.1:5077/#/experiments/{older_id}?workflowType=machine_learning"
+    assert f"open {link}" in result.output and "'older'" in result.output
+    assert opened == [(link, "http://127.0.0.1:5077/health")] and started[0][3] == "server"
+
+    # no --experiment: the experiment of the latest run; no --open: no browser
+    result = CliRunner().invoke(app, ["ui", "--tracking-uri", uri, "--port", "5077"])
+    assert f"/#/experiments/{latest_id}?workflowType=machine_learning" in result.output
+    assert len(opened) == 1
+
+
+def test_cli_unknown_experiment_names_the_choices(app, ui_store, monkeypatch):
+    uri, _ = ui_store
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: pytest.fail("server started"))
+    result = CliRunner().invoke(app, ["ui", "--tracking-uri", uri, "--experiment", "nope"])
+    assert result.exit_code == 1
+    assert "no experiment named 'nope'" in result.output and "latest" in result.output and "older" in result.output
+
+
+def test_open_when_ready_waits_for_health():
+    from geonet.tracking.server import open_when_ready
+
+    opened = []
+    thread = open_when_ready("http://x/#/", f"http://127.0.0.1:{_free_port()}/health", timeout_s=1.0,
+                             opener=opened.append)
+    thread.join(5)
+    assert opened == []  # nothing answered: no browser on a dead page
+
+
+def test_open_when_ready_opens_once_the_server_answers():
+    import http.server
+    import threading
+
+    from geonet.tracking.server import open_when_ready
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        opened = []
+        open_when_ready("http://x/#/e", f"http://127.0.0.1:{server.server_port}/", opener=opened.append).join(10)
+        assert opened == ["http://x/#/e"]
+    finally:
+        server.shutdown()
