@@ -28,10 +28,11 @@ from geonet.signals import die_with_parent
 BATCH_BYTES = 4_000_000
 BATCH_FILES = 64
 TASKS_PER_WORKER = 4
-#: how a LocalCluster starts its workers: "fork" inherits what this process imported (pandas,
-#: geonet) and needs no ``if __name__ == "__main__"`` guard in a calling script; "spawn" (Dask's
-#: default) re-imports everything in each worker (≈ 1–2 s more on a busy 2-core machine)
-START_METHOD = "fork"
+#: how a LocalCluster starts its workers: "spawn" (Dask's default). "fork" starts ≈ 1 s sooner but
+#: copies the locks of this process's other threads (MLflow's, a previous cluster's): a worker forked
+#: while one was held hung forever in logging (seen in the full test suite). A script that calls
+#: ``ingest(..., scheduler="local:N")`` needs the usual ``if __name__ == "__main__"`` guard.
+START_METHOD = "spawn"
 #: how long to try reaching a ``tcp://`` scheduler before saying it cannot be reached
 CONNECT_TIMEOUT = "10s"
 
