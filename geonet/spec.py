@@ -322,6 +322,15 @@ class DataSpec:
     max_rows_per_well: int | None = option(
         None, "Use at most this many evenly spaced labelled rows per well.", ge=1, show_default="no limit")
     seed: int = option(0, "Random seed (well choice, weights, shuffling).", ge=0)
+    stream: bool = option(
+        False, "Stream mini-batches from the Parquet table's row groups, well by well, instead of loading it "
+        "(a directory of Parquet files always streams).")
+    memory_budget: str | None = option(
+        None, "Memory for the table, e.g. 2GB or 512MB: a Parquet file whose in-memory training would need more "
+        "is streamed, and a streamed run sizes its shuffle buffer and samples to it.", show_default="no limit")
+    shuffle_rows: int | None = option(
+        None, "Streaming: rows of the shuffle buffer (a buffer as large as the table is a full shuffle).", ge=1,
+        show_default="from --memory-budget, else 262144")
 
 
 @dataclass(frozen=True)
@@ -405,6 +414,8 @@ class TrainSpec(Spec):
             raise ValueError("features: give at least one curve (or leave it out for every curve)")
         if d.features and d.target in d.features:
             raise ValueError(f"features: the target {d.target!r} cannot also be a feature")
+        if d.memory_budget is not None:
+            parse_bytes(d.memory_budget, name="memory_budget")
         if not self.network.hidden:
             raise ValueError("hidden: give at least one layer width, e.g. 64,64")
         if p.missing_augment and p.missing != Missing.impute:
@@ -418,6 +429,22 @@ class TrainSpec(Spec):
         unknown = sorted(set(p.well_norm) - set(explicit)) if explicit else []
         if unknown:
             raise ValueError(f"well_norm: curves {unknown} are not among the features")
+
+
+#: units of --memory-budget (decimal and binary prefixes; a bare number is megabytes)
+BYTE_UNITS = {"": 1e6, "B": 1, "K": 1e3, "KB": 1e3, "KIB": 2**10, "M": 1e6, "MB": 1e6, "MIB": 2**20,
+              "G": 1e9, "GB": 1e9, "GIB": 2**30, "T": 1e12, "TB": 1e12, "TIB": 2**40}
+
+
+def parse_bytes(text: str, *, name: str = "size") -> int:
+    """``"2GB"`` → 2_000_000_000, ``"512MiB"``, ``"1.5G"``; a bare number is megabytes. ValueError when not a size."""
+    import re
+
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([A-Za-z]*)\s*", str(text))
+    unit = match.group(2).upper() if match else None
+    if not match or unit not in BYTE_UNITS or float(match.group(1)) <= 0:
+        raise ValueError(f"{name}: expected a positive size such as 2GB or 512MB, got {_show(text)}")
+    return int(float(match.group(1)) * BYTE_UNITS[unit])
 
 
 # -- geonet ingest ----------------------------------------------------------------------------------
