@@ -125,3 +125,24 @@ def test_when_to_stream(tmp_path):
         prepare_stream(ds, TrainSpec.from_options({"missing_augment": 1}), cache_dir=tmp_path / "c")
     with pytest.raises(OptionError, match="memory_budget"):
         TrainSpec.from_options({"memory_budget": "lots"})
+
+
+@pytest.mark.slow
+def test_cli_trains_on_a_dataset_directory(tmp_path, tracking_uri):
+    from mlflow import MlflowClient
+    from typer.testing import CliRunner
+
+    from geonet.cli.app import app
+
+    ds = _dataset(_table(), tmp_path / "ds")
+    result = CliRunner().invoke(app, ["train", str(ds), "--val-wells", "25/2-7", "--hidden", "16", "--epochs", "6", "--lr", "0.01",
+                                      "--ensemble", "1", "--context-windows", "3,9", "--shuffle-rows", "500",
+                                      "--no-progress"])
+    assert result.exit_code == 0, result.output + str(result.exception)
+    run_id = [line for line in result.output.splitlines() if line.startswith("run id:")][-1].split(":", 1)[1].strip()
+    run = MlflowClient(tracking_uri).get_run(run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.params["stream_buffer_rows"] == "500"
+    assert run.data.metrics["model_val_accuracy"] > 0.8, run.data.metrics
+    bad = CliRunner().invoke(app, ["train", str(ds), "--memory-budget", "lots"])
+    assert bad.exit_code == 2 and "memory-budget" in bad.output
