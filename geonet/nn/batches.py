@@ -44,39 +44,58 @@ def array_batches(X, Y, batch_size: int, sample_weight=None) -> BatchSource:
 
 
 def shuffled_batches(chunks: Iterable[Batch], buffer_rows: int, batch_size: int,
-                     rng: np.random.Generator) -> Iterator[Batch]:
+                     rng: np.random.Generator, *, reuse: bool = False) -> Iterator[Batch]:
     """Mini-batches of ``batch_size`` rows (the last one may be shorter) drawn from ``chunks``
-    through a shuffle buffer of about ``buffer_rows`` rows (held: at most ``buffer_rows`` + one chunk,
-    and one permuted copy of that)."""
-    buffer_rows = max(int(buffer_rows), int(batch_size))
-    parts: list[Batch] = []
+    through a shuffle buffer of ``buffer_rows`` rows.
+
+    Rows are copied into a preallocated buffer as the chunks arrive (a chunk may be reused by its
+    producer once the next one is asked for). When the buffer is full it is permuted: the first half
+    of the permutation leaves as mini-batches, the other half moves to the front of a second buffer
+    of the same size (allocated only then) and waits for the next chunks. Memory: one buffer when
+    the data fits it, two otherwise. Each batch is a fresh array, or with ``reuse`` the same arrays
+    refilled (valid until the next batch is drawn: what a training loop needs, and faster).
+    """
+    size = max(int(buffer_rows), int(batch_size))
+    buf: list[np.ndarray | None] | None = None
+    spare: list[np.ndarray | None] | None = None
     held = 0
     for chunk in chunks:
-        if len(chunk[0]):
-            parts.append(chunk)
-            held += len(chunk[0])
-        if held >= buffer_rows:
-            X, Y, w = _permuted(parts, rng)
-            n_out = max(batch_size, (held - buffer_rows // 2) // batch_size * batch_size)
-            yield from _slices(X[:n_out], Y[:n_out], None if w is None else w[:n_out], batch_size)
-            parts = [(X[n_out:], Y[n_out:], None if w is None else w[n_out:])]
-            held = len(X) - n_out
+        n, off = len(chunk[0]), 0
+        if buf is None and n:
+            buf = _allocate(chunk, size)
+        while off < n:
+            take = min(size - held, n - off)
+            for b, c in zip(buf, chunk):
+                if b is not None:
+                    b[held:held + take] = c[off:off + take]
+            held, off = held + take, off + take
+            if held == size:
+                order = rng.permutation(size)
+                n_out = max(batch_size, (size - size // 2) // batch_size * batch_size)
+                yield from _batches(buf, order[:n_out], batch_size, reuse)
+                spare = spare or _allocate(buf, size)
+                kept = order[n_out:]
+                for b, s in zip(buf, spare):
+                    if b is not None:
+                        np.take(b, kept, axis=0, out=s[:len(kept)])
+                buf, spare, held = spare, buf, len(kept)
     if held:
-        X, Y, w = _permuted(parts, rng)
-        yield from _slices(X, Y, w, batch_size)
+        yield from _batches(buf, rng.permutation(held), batch_size, reuse)
 
 
-def _permuted(parts: list[Batch], rng: np.random.Generator) -> Batch:
-    order = rng.permutation(sum(len(p[0]) for p in parts))
-    X = np.concatenate([p[0] for p in parts])[order]
-    Y = np.concatenate([p[1] for p in parts])[order]
-    w = None if parts[0][2] is None else np.concatenate([p[2] for p in parts])[order]
-    return X, Y, w
+def _allocate(like, rows: int) -> list[np.ndarray | None]:
+    return [None if a is None else np.empty((rows, *a.shape[1:]), a.dtype) for a in like]
 
 
-def _slices(X, Y, w, batch_size: int) -> Iterator[Batch]:
-    for s in range(0, len(X), batch_size):
-        yield X[s:s + batch_size], Y[s:s + batch_size], None if w is None else w[s:s + batch_size]
+def _batches(buf, order: np.ndarray, batch_size: int, reuse: bool) -> Iterator[Batch]:
+    out = _allocate(buf, batch_size) if reuse else None
+    for s in range(0, len(order), batch_size):
+        idx = order[s:s + batch_size]
+        if out is None:
+            yield tuple(None if b is None else b[idx] for b in buf)
+        else:  # mode="clip" (idx is in range) writes straight into out, ≈ 3× faster than the default
+            yield tuple(None if b is None else np.take(b, idx, axis=0, out=o[:len(idx)], mode="clip")
+                        for b, o in zip(buf, out))
 
 
 class _Targets:
@@ -150,7 +169,7 @@ def fit_batches(
             grad_norm_sum, n_sampled = np.zeros(len(names)), 0
             for i, (x, y, w) in enumerate(batches(rng)):
                 x = np.ascontiguousarray(net.inputs(x), net.dtype)
-                if not np.isfinite(x).all():
+                if epoch == 1 and not np.isfinite(x).all():  # later epochs see the same rows again
                     raise ValueError("training inputs must be finite (impute or drop NaN first)")
                 t = targets(y)
                 scale = 1.0 / len(x) if w is None else (np.asarray(w, np.float64) / max(float(np.sum(w)), tiny))

@@ -63,12 +63,41 @@ class DesignCache:
         return self
 
     def read(self, group: Group) -> tuple[np.ndarray, np.ndarray]:
-        """X (rows, n_columns) and y (rows,) of one group, read from disk."""
-        X = np.fromfile(self.x_path, dtype=self.dtype, count=group.rows * self.n_columns,
-                        offset=group.start * self.n_columns * self.dtype.itemsize)
-        y = np.fromfile(self.y_path, dtype=np.float64, count=group.rows, offset=group.start * 8)
-        return X.reshape(group.rows, self.n_columns), y
+        """X (rows, n_columns) and y (rows,) of one group, read from disk into new arrays."""
+        X = np.empty((group.rows, self.n_columns), self.dtype)
+        y = np.empty(group.rows)
+        with self.reader() as read:
+            return read(group, X, y)
+
+    def reader(self) -> "_Reader":
+        """A context manager whose value reads groups into given buffers: ``read(group, X, y)`` →
+        views of the first ``group.rows`` rows of ``X`` (≥ rows, n_columns) and ``y`` (≥ rows,), filled.
+        Reusing the buffers keeps an epoch from allocating (and page-faulting) a new array per group."""
+        return _Reader(self)
 
     @property
     def row_bytes(self) -> int:
         return self.n_columns * self.dtype.itemsize + 8
+
+
+class _Reader:
+    def __init__(self, cache: DesignCache):
+        self.cache = cache
+
+    def __enter__(self):
+        self.fx, self.fy = open(self.cache.x_path, "rb"), open(self.cache.y_path, "rb")
+        return self.read
+
+    def __exit__(self, *exc) -> None:
+        self.fx.close()
+        self.fy.close()
+
+    def read(self, group: Group, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = self.cache
+        X, y = X[:group.rows], y[:group.rows]
+        for fh, array, offset in ((self.fx, X, group.start * c.n_columns * c.dtype.itemsize),
+                                  (self.fy, y, group.start * 8)):
+            fh.seek(offset)
+            if fh.readinto(memoryview(array).cast("B")) != array.nbytes:
+                raise OSError(f"{fh.name}: the design cache ended early")
+        return X, y

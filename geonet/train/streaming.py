@@ -51,8 +51,8 @@ from geonet.train.split import split_wells
 SAMPLE_ROWS = 1_000_000
 #: rows of the shuffle buffer when neither --shuffle-rows nor --memory-budget says
 DEFAULT_SHUFFLE_ROWS = 262_144
-#: share of --memory-budget given to the shuffle buffer (which holds up to 3 copies of its rows while
-#: permuting) and to each statistics sample
+#: share of --memory-budget given to the shuffle buffer (two buffers of its rows when the table is
+#: larger) and to each statistics sample
 BUFFER_SHARE, SAMPLE_SHARE = 0.4, 0.1
 
 
@@ -222,24 +222,27 @@ class StreamDataset:
     def subset(self, keep: np.ndarray) -> "StreamDataset":
         return replace(self, groups=tuple(g for g, k in zip(self.groups, keep) if k))
 
-    def _encoded(self, group: Group):
-        X, y = self.cache.read(group)
+    def _encoded(self, X: np.ndarray, y: np.ndarray):
         Y = self.encoder.encode(y, self.dtype)
         return X, Y, None if self.class_weight is None else self.class_weight[Y]
 
     def chunks(self, rng: np.random.Generator):
-        """(X, Y, weight or None) of every group, in a random order."""
-        for i in rng.permutation(len(self.groups)):
-            yield self._encoded(self.groups[i])
+        """(X, Y, weight or None) of every group, in a random order; X is a view of one read buffer,
+        overwritten by the next group (:func:`geonet.nn.shuffled_batches` copies it first)."""
+        rows = max((g.rows for g in self.groups), default=0)
+        X, y = np.empty((rows, self.n_columns), self.cache.dtype), np.empty(rows)
+        with self.cache.reader() as read:
+            for i in rng.permutation(len(self.groups)):
+                yield self._encoded(*read(self.groups[i], X, y))
 
     def batch_source(self, batch_size: int):
         """A :data:`geonet.nn.BatchSource`: this epoch's groups through the shuffle buffer."""
-        return lambda rng: shuffled_batches(self.chunks(rng), self.buffer_rows, batch_size, rng)
+        return lambda rng: shuffled_batches(self.chunks(rng), self.buffer_rows, batch_size, rng, reuse=True)
 
     def in_memory(self, max_rows: int) -> Dataset:
         """The rows as a :class:`Dataset`, evenly thinned to at most ``max_rows`` (all when they fit)."""
         every = max(1, -(-len(self) // max(1, int(max_rows))))
-        parts = [self._encoded(g) for g in self.groups]
+        parts = [self._encoded(*self.cache.read(g)) for g in self.groups]
         X = np.concatenate([p[0][::every] for p in parts]) if parts else np.empty((0, self.n_columns))
         Y = np.concatenate([p[1][::every] for p in parts]) if parts else np.empty(0, np.int64)
         wells = np.concatenate([np.full(len(p[0][::every]), self.cache.wells[g.well], dtype=object)
@@ -267,7 +270,7 @@ class StreamSettings:
         if d.shuffle_rows:
             buffer_rows = int(d.shuffle_rows)
         elif budget:
-            buffer_rows = int(budget * BUFFER_SHARE / (3 * (4 * n_columns + 16)))
+            buffer_rows = int(budget * BUFFER_SHARE / (2 * (4 * n_columns + 16)))
         else:
             buffer_rows = DEFAULT_SHUFFLE_ROWS
         sample_rows = SAMPLE_ROWS if not budget else int(min(SAMPLE_ROWS, budget * SAMPLE_SHARE / (8 * n_features)))

@@ -84,3 +84,13 @@ def test_streamed_training_learns_and_diverges_loudly():
     with pytest.raises(TrainingDiverged):
         fit_batches(net2, array_batches(X * 1e30, y, 32), make_optimizer("sgd", lr=1e6), epochs=2, batch_size=32,
                     rng=np.random.default_rng(1))
+
+
+def test_reused_batches_hold_the_same_rows():
+    X = np.arange(500, dtype=np.float32)[:, None]
+    Y = np.arange(500)
+    fresh = [b[1].copy() for b in shuffled_batches(_chunks(X, Y, 64), 128, 32, np.random.default_rng(2))]
+    reused = [b[1].copy() for b in shuffled_batches(_chunks(X, Y, 64), 128, 32, np.random.default_rng(2), reuse=True)]
+    assert len(fresh) == len(reused)
+    for a, b in zip(fresh, reused):
+        np.testing.assert_array_equal(a, b)
