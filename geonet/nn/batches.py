@@ -50,14 +50,12 @@ def shuffled_batches(chunks: Iterable[Batch], buffer_rows: int, batch_size: int,
 
     Rows are copied into a preallocated buffer as the chunks arrive (a chunk may be reused by its
     producer once the next one is asked for). When the buffer is full it is permuted: the first half
-    of the permutation leaves as mini-batches, the other half moves to the front of a second buffer
-    of the same size (allocated only then) and waits for the next chunks. Memory: one buffer when
-    the data fits it, two otherwise. Each batch is a fresh array, or with ``reuse`` the same arrays
+    of the permutation leaves as mini-batches, the other half moves to the front of the buffer (in
+    place) and waits for the next chunks. Memory: the buffer, whatever the data's size. Each batch is a fresh array, or with ``reuse`` the same arrays
     refilled (valid until the next batch is drawn: what a training loop needs, and faster).
     """
     size = max(int(buffer_rows), int(batch_size))
     buf: list[np.ndarray | None] | None = None
-    spare: list[np.ndarray | None] | None = None
     held = 0
     for chunk in chunks:
         n, off = len(chunk[0]), 0
@@ -73,14 +71,22 @@ def shuffled_batches(chunks: Iterable[Batch], buffer_rows: int, batch_size: int,
                 order = rng.permutation(size)
                 n_out = max(batch_size, (size - size // 2) // batch_size * batch_size)
                 yield from _batches(buf, order[:n_out], batch_size, reuse)
-                spare = spare or _allocate(buf, size)
-                kept = order[n_out:]
-                for b, s in zip(buf, spare):
-                    if b is not None:
-                        np.take(b, kept, axis=0, out=s[:len(kept)])
-                buf, spare, held = spare, buf, len(kept)
+                held = _compact(buf, np.sort(order[n_out:]))
     if held:
         yield from _batches(buf, rng.permutation(held), batch_size, reuse)
+
+
+def _compact(buf, kept: np.ndarray, block: int = 4096) -> int:
+    """Move rows ``kept`` (sorted) to the front of each buffer, in place, a block at a time.
+
+    Safe without a second buffer: kept[j] ≥ j, so the rows a block reads lie at or after the
+    positions already written. Returns the rows now held."""
+    for s in range(0, len(kept), block):
+        idx = kept[s:s + block]
+        for b in buf:
+            if b is not None:
+                b[s:s + len(idx)] = b[idx]
+    return len(kept)
 
 
 def _allocate(like, rows: int) -> list[np.ndarray | None]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 #: rows per row group of the cache (a well longer than this spans several groups)
-GROUP_ROWS = 16_384
+GROUP_ROWS = 4096
 
 
 @dataclass(frozen=True)

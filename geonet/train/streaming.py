@@ -47,12 +47,12 @@ from geonet.train.preprocess import DEPTH, WELL, Preprocessor, _well_percentiles
 from geonet.train.recipe import auto_windows, resolve_ensemble
 from geonet.train.split import split_wells
 
-#: rows kept by each statistics sample (medians; robust scaling), unless the memory budget says fewer
-SAMPLE_ROWS = 1_000_000
+#: rows kept by each statistics sample (medians; robust scaling), unless the memory budget says fewer;
+#: a median from 250,000 sampled rows is within ≈ 0.2% of the rows of the true one in rank
+SAMPLE_ROWS = 250_000
 #: rows of the shuffle buffer when neither --shuffle-rows nor --memory-budget says
 DEFAULT_SHUFFLE_ROWS = 262_144
-#: share of --memory-budget given to the shuffle buffer (two buffers of its rows when the table is
-#: larger) and to each statistics sample
+#: share of --memory-budget given to the shuffle buffer and to each statistics sample
 BUFFER_SHARE, SAMPLE_SHARE = 0.4, 0.1
 
 
@@ -99,23 +99,30 @@ class WellTable:
 
 
 class Reservoir:
-    """A uniform sample of at most ``size`` rows of a stream of (n, width) blocks (Algorithm R, by block)."""
+    """A uniform sample of at most ``size`` rows of a stream of (n, width) blocks (Algorithm R, by block).
+
+    ``size`` rows are allocated up front (pass at most the stream's length); ``sample`` is the filled part."""
 
     def __init__(self, size: int, width: int, rng: np.random.Generator):
         self.size, self.rng, self.seen = int(size), rng, 0
-        self.sample = np.empty((0, width))
+        self._rows = np.empty((self.size, width))
+
+    @property
+    def sample(self) -> np.ndarray:
+        return self._rows[:min(self.seen, self.size)]
 
     def add(self, rows: np.ndarray) -> None:
-        room = self.size - len(self.sample)
+        room = self.size - self.seen
         if room > 0:
-            self.sample = np.vstack([self.sample, rows[:room]])
-            self.seen += min(room, len(rows))
+            first = rows[:room]
+            self._rows[self.seen:self.seen + len(first)] = first
+            self.seen += len(first)
             rows = rows[room:]
         if len(rows):
             index = self.seen + np.arange(len(rows))  # 0-based position of each row in the stream
             slot = (self.rng.random(len(rows)) * (index + 1)).astype(np.int64)  # uniform in [0, index]
             take = slot < self.size
-            self.sample[slot[take]] = rows[take]
+            self._rows[slot[take]] = rows[take]
             self.seen += len(rows)
 
 
@@ -270,7 +277,7 @@ class StreamSettings:
         if d.shuffle_rows:
             buffer_rows = int(d.shuffle_rows)
         elif budget:
-            buffer_rows = int(budget * BUFFER_SHARE / (2 * (4 * n_columns + 16)))
+            buffer_rows = int(budget * BUFFER_SHARE / (4 * n_columns + 16))
         else:
             buffer_rows = DEFAULT_SHUFFLE_ROWS
         sample_rows = SAMPLE_ROWS if not budget else int(min(SAMPLE_ROWS, budget * SAMPLE_SHARE / (8 * n_features)))
@@ -400,7 +407,7 @@ def _fit_curve_statistics(pre, table, wells, target, settings, rng, source) -> N
                                    for c in pre.well_norm}
     if pre.missing != "impute":
         return
-    sample = Reservoir(settings.sample_rows, len(pre.features), rng)
+    sample = Reservoir(min(settings.sample_rows, table.rows), len(pre.features), rng)
     gaps = np.zeros(len(pre.features), dtype=bool)
     for _, lab in _labelled_frames(table, wells, target, pre.features):
         values = pre._curves(lab)
@@ -428,7 +435,7 @@ def _fit_scaling(pre, table, wells, target, settings, rng, source) -> None:
         else:
             if sample is None:
                 rows = max(1000, int(settings.sample_rows * len(pre.features) / max(1, fitted.shape[1])))
-                sample = Reservoir(rows, fitted.shape[1], rng)
+                sample = Reservoir(min(rows, table.rows), fitted.shape[1], rng)
             sample.add(fitted)
     n = moments.n if pre.scaler == "zscore" else (0 if sample is None else len(sample.sample))
     if not n:
