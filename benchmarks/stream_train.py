@@ -140,7 +140,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.child:
         return _child(args.child[0], args.child[1], args.epochs)
-    from geonet.train.streaming import in_memory_bytes
+    from geonet.train.well_table import in_memory_bytes
 
     sizes = [1, 2, 4] if args.quick else [int(s) for s in args.sizes.split(",")]
     work = Path(args.work)

@@ -18,7 +18,7 @@ import pandas as pd
 from geonet.errors import InputError, OptionError
 from geonet.features.inputs import InputChoice, select_inputs
 from geonet.nn import EpochEnd, Network, balanced_class_weights, fit, fit_batches, make_optimizer, make_schedule
-from geonet.spec import ClassWeight, Decision, Missing, TrainSpec
+from geonet.spec import ClassWeight, Decision, TrainSpec
 from geonet.train.decision import class_penalty_matrix, min_penalty_decisions, penalty_class_weights
 from geonet.train.model import GeonetModel
 from geonet.train.monitor import Monitor, ScoreStopper, choose_monitor

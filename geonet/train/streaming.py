@@ -28,14 +28,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
 
 from geonet.errors import InputError, MissingCurveError, OptionError
 from geonet.features.inputs import MIN_WELL_ROWS, candidate_inputs, choose_by_coverage, wells_having
-from geonet.io.parquet_parts import ParquetParts, RowGroup
 from geonet.nn import shuffled_batches
 from geonet.spec import ClassWeight, Decision, TrainSpec
 from geonet.train.decision import class_penalty_matrix, penalty_class_weights
@@ -46,6 +44,8 @@ from geonet.train.monitor import choose_monitor
 from geonet.train.preprocess import DEPTH, WELL, Preprocessor, _well_percentiles, robust_scaling
 from geonet.train.recipe import auto_windows, resolve_ensemble
 from geonet.train.split import split_wells
+from geonet.train.stream_stats import Moments, Reservoir
+from geonet.train.well_table import WellTable
 
 #: rows kept by each statistics sample (medians; robust scaling), unless the memory budget says fewer;
 #: a median from 250,000 sampled rows is within ≈ 0.2% of the rows of the true one in rank
@@ -56,98 +56,7 @@ DEFAULT_SHUFFLE_ROWS = 262_144
 BUFFER_SHARE, SAMPLE_SHARE = 0.4, 0.1
 
 
-# -- reading a table well by well -------------------------------------------------------------------
-
-
-class WellTable:
-    """A Parquet feature table read one well at a time (rows sorted by depth, canonical units)."""
-
-    def __init__(self, path: str | Path):
-        self.parts = ParquetParts(path)
-        self.path = Path(path)
-        self.groups_of: dict[str, list[RowGroup]] = {}
-        for group in self.parts.groups:
-            for well in self.parts.group_wells(group):
-                self.groups_of.setdefault(well, []).append(group)
-        self.wells = sorted(self.groups_of)
-        self.units = {c: u for c, u in (self.parts.meta.get("units") or {}).items()}
-        self.rows = sum(g.rows for g in self.parts.groups)
-
-    @property
-    def columns(self) -> list[str]:
-        return self.parts.columns
-
-    def frame(self, well: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """Rows of ``well`` in depth order (``columns``: a subset; WELL and DEPTH_M always)."""
-        from geonet.features.reconcile import to_canonical_units
-
-        if columns is not None:
-            columns = list(dict.fromkeys([WELL, DEPTH, *columns]))
-        df = self.parts.read(self.groups_of[well], columns)
-        if len(self.groups_of[well]) > 1 or self.parts.well_in_files:
-            df = df[df[WELL].astype(str) == well]
-        df = df.assign(**{WELL: well}).sort_values(DEPTH, kind="stable").reset_index(drop=True)
-        to_canonical_units(df, {c: u for c, u in self.units.items() if c in df.columns})
-        return df
-
-    def frames(self, wells, columns: list[str] | None = None) -> Iterator[tuple[str, pd.DataFrame]]:
-        for well in wells:
-            yield well, self.frame(well, columns)
-
-
-# -- streaming statistics ---------------------------------------------------------------------------
-
-
-class Reservoir:
-    """A uniform sample of at most ``size`` rows of a stream of (n, width) blocks (Algorithm R, by block).
-
-    ``size`` rows are allocated up front (pass at most the stream's length); ``sample`` is the filled part."""
-
-    def __init__(self, size: int, width: int, rng: np.random.Generator):
-        self.size, self.rng, self.seen = int(size), rng, 0
-        self._rows = np.empty((self.size, width))
-
-    @property
-    def sample(self) -> np.ndarray:
-        return self._rows[:min(self.seen, self.size)]
-
-    def add(self, rows: np.ndarray) -> None:
-        room = self.size - self.seen
-        if room > 0:
-            first = rows[:room]
-            self._rows[self.seen:self.seen + len(first)] = first
-            self.seen += len(first)
-            rows = rows[room:]
-        if len(rows):
-            index = self.seen + np.arange(len(rows))  # 0-based position of each row in the stream
-            slot = (self.rng.random(len(rows)) * (index + 1)).astype(np.int64)  # uniform in [0, index]
-            take = slot < self.size
-            self._rows[slot[take]] = rows[take]
-            self.seen += len(rows)
-
-
-@dataclass
-class Moments:
-    """Count, mean and summed squared deviations per column, merged block by block (Chan et al.)."""
-
-    n: int = 0
-    mean: np.ndarray | float = 0.0
-    m2: np.ndarray | float = 0.0
-
-    def add(self, x: np.ndarray) -> None:
-        if not len(x):
-            return
-        nb, mb = len(x), x.mean(axis=0)
-        m2b = ((x - mb) ** 2).sum(axis=0)
-        n = self.n + nb
-        delta = mb - self.mean
-        self.mean = self.mean + delta * nb / n
-        self.m2 = self.m2 + m2b + delta ** 2 * self.n * nb / n
-        self.n = n
-
-    @property
-    def std(self):
-        return np.sqrt(self.m2 / self.n)  # population, as ndarray.std()
+# -- inventory ---------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -488,33 +397,3 @@ def _class_weight(encoder: TargetEncoder, stats: _TargetStats, spec: TrainSpec) 
 def _frame_of(table: WellTable, wells) -> pd.DataFrame:
     frames = [df for _, df in table.frames(wells)]
     return pd.concat(frames, ignore_index=True) if frames else table.parts.empty_frame()
-
-
-#: in-memory training's peak resident memory per byte of the table's numeric values (float64),
-#: measured by benchmarks/stream_train.py on the FORCE wells with the default recipe
-IN_MEMORY_FACTOR = 12.0
-PARQUET_SUFFIXES = (".parquet", ".pq")
-
-
-def in_memory_bytes(path: str | Path) -> int:
-    """Estimated peak memory of training on the Parquet table ``path`` in memory."""
-    parts = ParquetParts(path)
-    return int(sum(g.rows for g in parts.groups) * len(parts.columns) * 8 * IN_MEMORY_FACTOR)
-
-
-def should_stream(path: str | Path, spec: TrainSpec) -> bool:
-    """Stream ``path``? A directory always; a Parquet file with ``stream``, or when its in-memory
-    training would exceed ``memory_budget``. ``stream`` on a CSV file is an OptionError."""
-    from geonet.spec import parse_bytes
-
-    path, d = Path(path), spec.data
-    if path.is_dir():
-        return True
-    parquet = path.suffix.lower() in PARQUET_SUFFIXES
-    if d.stream and not parquet:
-        raise OptionError(f"{path}: --stream needs a Parquet table (or a directory of them), not {path.suffix!r}")
-    if d.stream:
-        return True
-    if d.memory_budget and parquet and path.is_file():
-        return in_memory_bytes(path) > parse_bytes(d.memory_budget)
-    return False

@@ -15,7 +15,8 @@ from geonet import __version__
 from geonet.io.tables import table_sha256
 from geonet.spec import TrainSpec
 from geonet.train.fitting import MemberCallback, Prepared, fit_model, prepare
-from geonet.train.streaming import prepare_stream, should_stream
+from geonet.train.streaming import prepare_stream
+from geonet.train.well_table import should_stream
 from geonet.workflows.reports import evaluate_frame, log_evaluation_plots
 
 #: pyfunc models show this many rows as their input example

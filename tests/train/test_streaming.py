@@ -14,7 +14,8 @@ import pytest
 from geonet.errors import OptionError
 from geonet.spec import TrainSpec
 from geonet.train.fitting import fit_model, prepare
-from geonet.train.streaming import StreamDataset, prepare_stream, should_stream
+from geonet.train.streaming import StreamDataset, prepare_stream
+from geonet.train.well_table import should_stream
 from tests.synthetic import well_frame
 
 WELLS = ["15/9-13", "16/1-2", "25/2-7", "31/2-9", "34/3-1 A", "35/11-1"]
