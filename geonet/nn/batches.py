@@ -50,43 +50,34 @@ def shuffled_batches(chunks: Iterable[Batch], buffer_rows: int, batch_size: int,
 
     Rows are copied into a preallocated buffer as the chunks arrive (a chunk may be reused by its
     producer once the next one is asked for). When the buffer is full it is permuted: the first half
-    of the permutation leaves as mini-batches, the other half moves to the front of the buffer (in
-    place) and waits for the next chunks. Memory: the buffer, whatever the data's size. Each batch is a fresh array, or with ``reuse`` the same arrays
+    of the permutation leaves as mini-batches, and the next chunks' rows fill the slots it freed
+    while the other half stays where it is (each row is copied once in, once out). Memory: the
+    buffer, whatever the data's size. Each batch is a fresh array, or with ``reuse`` the same arrays
     refilled (valid until the next batch is drawn: what a training loop needs, and faster).
     """
     size = max(int(buffer_rows), int(batch_size))
     buf: list[np.ndarray | None] | None = None
-    held = 0
+    free = np.arange(size)  # slots to fill next: free[used:]
+    used, first = 0, True  # the first filling is in order: slices, not scattered rows
     for chunk in chunks:
         n, off = len(chunk[0]), 0
         if buf is None and n:
             buf = _allocate(chunk, size)
         while off < n:
-            take = min(size - held, n - off)
+            take = min(len(free) - used, n - off)
+            slots = slice(used, used + take) if first else free[used:used + take]
             for b, c in zip(buf, chunk):
                 if b is not None:
-                    b[held:held + take] = c[off:off + take]
-            held, off = held + take, off + take
-            if held == size:
+                    b[slots] = c[off:off + take]
+            used, off = used + take, off + take
+            if used == len(free):  # full: half of it leaves, in a random order; its slots are filled next
                 order = rng.permutation(size)
                 n_out = max(batch_size, (size - size // 2) // batch_size * batch_size)
                 yield from _batches(buf, order[:n_out], batch_size, reuse)
-                held = _compact(buf, np.sort(order[n_out:]))
-    if held:
-        yield from _batches(buf, rng.permutation(held), batch_size, reuse)
-
-
-def _compact(buf, kept: np.ndarray, block: int = 4096) -> int:
-    """Move rows ``kept`` (sorted) to the front of each buffer, in place, a block at a time.
-
-    Safe without a second buffer: kept[j] ≥ j, so the rows a block reads lie at or after the
-    positions already written. Returns the rows now held."""
-    for s in range(0, len(kept), block):
-        idx = kept[s:s + block]
-        for b in buf:
-            if b is not None:
-                b[s:s + len(idx)] = b[idx]
-    return len(kept)
+                free, used, first = order[:n_out], 0, False
+    if buf is not None:
+        held = np.setdiff1d(np.arange(size), free[used:], assume_unique=True)
+        yield from _batches(buf, held[rng.permutation(len(held))], batch_size, reuse)
 
 
 def _allocate(like, rows: int) -> list[np.ndarray | None]:

@@ -94,12 +94,3 @@ def test_reused_batches_hold_the_same_rows():
     assert len(fresh) == len(reused)
     for a, b in zip(fresh, reused):
         np.testing.assert_array_equal(a, b)
-
-
-def test_in_place_compaction_keeps_every_row():
-    buf = [np.arange(20.0)[:, None], np.arange(20), None]
-    kept = np.array([1, 2, 5, 9, 10, 17, 19])
-    from geonet.nn.batches import _compact
-    assert _compact(buf, kept, block=2) == 7
-    np.testing.assert_array_equal(buf[1][:7], kept)
-    np.testing.assert_array_equal(buf[0][:7, 0], kept)
