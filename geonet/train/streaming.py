@@ -156,15 +156,24 @@ class StreamDataset:
         return lambda rng: shuffled_batches(self.chunks(rng), self.buffer_rows, batch_size, rng, reuse=True)
 
     def in_memory(self, max_rows: int) -> Dataset:
-        """The rows as a :class:`Dataset`, evenly thinned to at most ``max_rows`` (all when they fit)."""
+        """The rows as a :class:`Dataset`, evenly thinned to about ``max_rows`` (+ at most one a group; all when they fit);
+        read a group at a time, so memory holds the kept rows only."""
         every = max(1, -(-len(self) // max(1, int(max_rows))))
-        parts = [self._encoded(*self.cache.read(g)) for g in self.groups]
-        X = np.concatenate([p[0][::every] for p in parts]) if parts else np.empty((0, self.n_columns))
-        Y = np.concatenate([p[1][::every] for p in parts]) if parts else np.empty(0, np.int64)
-        wells = np.concatenate([np.full(len(p[0][::every]), self.cache.wells[g.well], dtype=object)
-                                for p, g in zip(parts, self.groups)]) if parts else np.empty(0, dtype=object)
+        Xs, Ys, wells = [], [], []
+        rows = max((g.rows for g in self.groups), default=0)
+        X, y = np.empty((rows, self.n_columns), self.cache.dtype), np.empty(rows)
+        with self.cache.reader() as read:
+            for g in self.groups:
+                Xg, yg = read(g, X, y)
+                Xs.append(Xg[::every].copy())
+                Ys.append(self.encoder.encode(yg[::every], self.dtype))
+                wells.append(np.full(len(Xs[-1]), self.cache.wells[g.well], dtype=object))
+        if not Xs:
+            return Dataset(np.empty((0, self.n_columns), self.cache.dtype), np.empty(0, np.int64),
+                           np.empty(0, dtype=object), pd.DataFrame())
+        Y = np.concatenate(Ys)
         w = None if self.class_weight is None else self.class_weight[Y]
-        return Dataset(X, Y, wells, pd.DataFrame(index=pd.RangeIndex(len(X))), w)
+        return Dataset(np.concatenate(Xs), Y, np.concatenate(wells), pd.DataFrame(index=pd.RangeIndex(len(Y))), w)
 
 
 # -- prepare ----------------------------------------------------------------------------------------

@@ -147,3 +147,15 @@ def test_cli_trains_on_a_dataset_directory(tmp_path, tracking_uri):
     assert run.data.metrics["model_val_accuracy"] > 0.8, run.data.metrics
     bad = CliRunner().invoke(app, ["train", str(ds), "--memory-budget", "lots"])
     assert bad.exit_code == 2 and "memory-budget" in bad.output
+
+
+def test_out_of_bag_rows_in_memory_are_bounded(tmp_path):
+    df = _table()
+    spec = TrainSpec.from_options({**SPEC, "shuffle_rows": 300})
+    streamed, _ = prepare_stream(_dataset(df, tmp_path / "ds"), spec, cache_dir=tmp_path / "c")
+    part = streamed.train.in_memory(300)
+    assert 250 <= len(part) <= 300 and part.X.shape[1] == streamed.train.n_columns
+    assert set(part.wells) == set(streamed.split.train_wells)
+    whole = streamed.train.in_memory(10**9)
+    np.testing.assert_array_equal(part.X, whole.X[np.concatenate(
+        [np.flatnonzero(whole.wells == w)[::-(-len(whole) // 300)] for w in pd.unique(whole.wells)])])
