@@ -9,7 +9,7 @@ in-memory path reads).
 
 Each measurement runs in a child process (prepare + fit, no MLflow: the same for both paths) that
 reports its own peak resident memory (``VmHWM`` of /proc/self/status) and the training speed
-(labelled training rows × epochs run / seconds in the fit loop, per wall second and per CPU second of
+(rows of the network's bag of training wells × epochs run / seconds in the fit loop, per wall second and per CPU second of
 the process: BLAS on one thread, so CPU time is the work done, which a shared machine's load does not
 inflate the way it inflates wall time; the speed goal is judged on it, best of ``--repeats`` interleaved
 runs at the smallest size). Options: the default recipe with
@@ -95,7 +95,7 @@ def _make_tables(base: Path, size: int, work: Path) -> tuple[Path, Path]:
 def _child(mode: str, path: str, epochs: int, shuffle_rows: int) -> None:
     """Prepare and fit in this process; print one JSON line with times, rows and peak memory."""
     from geonet.spec import TrainSpec
-    from geonet.train.fitting import fit_model, prepare
+    from geonet.train.fitting import _member_rows, fit_model, prepare
 
     spec = TrainSpec.from_options({"val_wells": VAL_WELLS, "ensemble": 1, "epochs": epochs, "patience": 0,
                                    "shuffle_rows": shuffle_rows})
@@ -114,13 +114,15 @@ def _child(mode: str, path: str, epochs: int, shuffle_rows: int) -> None:
         out = fit_model(df, prepared.spec, prepared=prepared)
         t2, c2 = time.perf_counter(), time.process_time()
     epochs_run = len(out.history.train_loss)
+    trained = len(_member_rows(prepared.train, prepared.val, prepared.spec, 0)[0])  # its bag of wells (auto: 60%)
     val = prepared.val
     accuracy = float((out.model.network.predict_output(val.X).argmax(1) == val.Y).mean())
     peak = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
                 if line.startswith("VmHWM"))
     print(json.dumps({"prep_s": t1 - t0, "fit_s": t2 - t1, "rows": len(prepared.train), "epochs": epochs_run,
-                      "samples_per_s": len(prepared.train) * epochs_run / (t2 - t1),
-                      "samples_per_cpu_s": len(prepared.train) * epochs_run / (c2 - c1), "peak_mb": peak / 1024,
+                      "trained_rows": trained,
+                      "samples_per_s": trained * epochs_run / (t2 - t1),
+                      "samples_per_cpu_s": trained * epochs_run / (c2 - c1), "peak_mb": peak / 1024,
                       "val_accuracy": accuracy, "columns": len(prepared.preprocessor.columns)}))
 
 
