@@ -3,8 +3,11 @@
 
 :class:`ParquetParts` lists every row group of every file (file, index, rows, and the well named by
 a ``well=<name>`` directory, URL-decoded, when the files are partitioned by well) and reads one
-row group, or a set of them, as a pandas DataFrame. The geonet metadata (units, sources) is taken
-from the first file that has it (or ``_common_metadata``).
+row group, or a set of them, as a pandas DataFrame. A geonet dataset (:mod:`geonet.io.dataset`:
+``_geonet.json`` manifest, ``_common_metadata`` schema) is read by its manifest — only the parts it
+lists, each conformed to the dataset's schema (columns a part lacks as nulls, text read as numbers
+where the others have numbers) — with its units. Other directories: every ``*.parquet`` under them,
+the schema and geonet metadata of the first file.
 """
 
 from __future__ import annotations
@@ -59,11 +62,25 @@ class ParquetParts:
     def __init__(self, path: str | Path):
         import pyarrow.parquet as pq
 
+        from geonet.io.dataset import COMMON_METADATA, is_dataset, read_manifest
+
         self.path = Path(path)
-        self.files = parquet_files(self.path)
         self.groups: list[RowGroup] = []
         self.meta: dict = {}
+        self.dataset_parts: dict[Path, dict] = {}  # a geonet dataset's parts, by file
         schema = None
+        if is_dataset(self.path):
+            manifest = read_manifest(self.path)
+            self.meta = {k: manifest[k] for k in ("geonet_version", "units", "sources") if k in manifest}
+            self.dataset_parts = {self.path / p["path"]: p for p in manifest.get("parts", [])}
+            missing = [str(f) for f in self.dataset_parts if not f.exists()]
+            if missing:
+                raise InputError(f"{len(missing)} part(s) listed in the manifest are missing, e.g. {missing[0]} "
+                                 "(rerun the ingest)", path=self.path)
+            schema = pq.read_schema(self.path / COMMON_METADATA).remove_metadata()
+            self.files = list(self.dataset_parts)
+        else:
+            self.files = parquet_files(self.path)
         for file in self.files:
             try:
                 md = pq.ParquetFile(file).metadata
@@ -104,15 +121,22 @@ class ParquetParts:
         import pandas as pd
         import pyarrow.parquet as pq
 
+        from geonet.io.dataset import conform_part
+
         wanted = None if columns is None else [c for c in columns if c in self.schema.names]
         frames = []
         for file in dict.fromkeys(g.file for g in groups):
             indices = [g.index for g in groups if g.file == file]
             try:
-                table = pq.ParquetFile(file).read_row_groups(indices, columns=wanted)
+                table = pq.ParquetFile(file).read_row_groups(indices, columns=None if file in self.dataset_parts
+                                                             else wanted)
             except Exception as exc:
                 raise InputError(f"cannot read row groups {indices} ({type(exc).__name__}: "
                                  f"{(str(exc).splitlines() or [''])[0][:200]})", path=file) from exc
+            if file in self.dataset_parts:
+                table = conform_part(table, self.dataset_parts[file], self.schema)
+                if wanted is not None:
+                    table = table.select(wanted)
             frame = table.to_pandas()
             if not self.well_in_files and (columns is None or WELL in columns):
                 frame.insert(0, WELL, next(g.well for g in groups if g.file == file))
@@ -129,3 +153,4 @@ class ParquetParts:
 
         column = pq.ParquetFile(group.file).read_row_group(group.index, columns=[WELL]).column(0)
         return [str(w) for w in column.unique().to_pylist() if w is not None]
+

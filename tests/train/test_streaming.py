@@ -159,3 +159,26 @@ def test_out_of_bag_rows_in_memory_are_bounded(tmp_path):
     whole = streamed.train.in_memory(10**9)
     np.testing.assert_array_equal(part.X, whole.X[np.concatenate(
         [np.flatnonzero(whole.wells == w)[::-(-len(whole) // 300)] for w in pd.unique(whole.wells)])])
+
+
+@pytest.mark.slow
+def test_a_geonet_dataset_from_ingest_streams_like_it_loads(tmp_path):
+    from typer.testing import CliRunner
+
+    from geonet.cli.app import app
+    from geonet.features.table import read_feature_table
+    from tests.synthetic import write_las
+
+    folder = tmp_path / "las"
+    folder.mkdir()
+    files = [write_las(folder / f"w{i}.las", f"W-{i}", i, drop_nphi=(i == 2)) for i in range(5)]
+    ds = tmp_path / "wells"
+    result = CliRunner().invoke(app, ["ingest", *map(str, files), "--out", f"{ds}/", "--no-progress", "--jobs", "1"])
+    assert result.exit_code == 0, result.output + str(result.exception)
+    spec = TrainSpec.from_options({**SPEC, "val_wells": ["W-3"], "features": ["GR", "RHOB", "NPHI", "DTC", "RDEP"]})
+    mem = prepare(read_feature_table(ds), spec)
+    streamed, _ = prepare_stream(ds, spec, cache_dir=tmp_path / "cache")
+    assert streamed.split == mem.split and streamed.preprocessor.columns == mem.preprocessor.columns
+    np.testing.assert_allclose(streamed.preprocessor.center, mem.preprocessor.center, rtol=1e-9, atol=1e-12)
+    assert len(streamed.train) == len(mem.train)
+    np.testing.assert_allclose(streamed.val.X, mem.val.X, rtol=1e-5, atol=1e-5)
