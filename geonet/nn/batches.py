@@ -130,6 +130,7 @@ def fit_batches(
     callbacks: Iterable[Callable[[EpochEnd], bool | None]] = (),
     restore_best: bool = True,
     steps_per_epoch: int | None = None,
+    weight_mean: float | None = None,
 ) -> History:
     """Train ``net`` in place on the mini-batches of ``batches(rng)``, epoch after epoch; its History.
 
@@ -137,6 +138,8 @@ def fit_batches(
     the training loss is the mean of the per-batch losses of the forward passes already done), but
     the data never has to be one array. ``batch_size``: the largest batch the source yields;
     ``steps_per_epoch`` (a hint) spaces the gradient-norm samples (every step when not given).
+    Weighted rows count sᵢ / (batch size · ``weight_mean``), as :func:`geonet.nn.fit` with s̄ the mean
+    weight of all rows (pass it; without it each batch is normalised by its own Σ s).
     Raises TrainingDiverged when a loss becomes NaN or infinite, ValueError on non-finite data.
     """
     has_val = X_val is not None and Y_val is not None
@@ -169,7 +172,11 @@ def fit_batches(
                 if epoch == 1 and not np.isfinite(x).all():  # later epochs see the same rows again
                     raise ValueError("training inputs must be finite (impute or drop NaN first)")
                 t = targets(y)
-                scale = 1.0 / len(x) if w is None else (np.asarray(w, np.float64) / max(float(np.sum(w)), tiny))
+                if w is None:
+                    scale = 1.0 / len(x)
+                else:
+                    norm = len(x) * weight_mean if weight_mean else float(np.sum(w))
+                    scale = np.asarray(w, np.float64) / max(norm, tiny)
                 a_L = ws.forward(x)
                 if ce_shortcut:  # C = −ln a_y, from the forward pass already done
                     c = -np.log(np.maximum(a_L[targets.rows[:len(y)], y], tiny))

@@ -360,7 +360,7 @@ def _train_one(network: Network, train: Dataset, val: Dataset | None, spec: Trai
             epochs=o.epochs, batch_size=o.batch_size, rng=np.random.default_rng(seed + 1),
             X_val=None if val is None else val.X, Y_val=None if val is None else val.Y,
             l2=o.l2, patience=None, restore_best=False, callbacks=tuple(callbacks),
-            steps_per_epoch=-(-len(train) // o.batch_size))
+            steps_per_epoch=-(-len(train) // o.batch_size), weight_mean=train.weight_mean)
     return fit(
         network, train.X, train.Y,
         optimizer=make_optimizer(o.optimizer.value, lr=o.lr),

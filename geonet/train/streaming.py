@@ -123,9 +123,17 @@ class StreamDataset:
     dtype: str
     buffer_rows: int
     class_weight: np.ndarray | None = None  # per class index (classification with class weights)
+    class_counts: np.ndarray | None = None  # rows per class index (of the whole training set)
 
     def __len__(self) -> int:
         return sum(g.rows for g in self.groups)
+
+    @property
+    def weight_mean(self) -> float | None:
+        """Mean sample weight over all rows (class weights × the counts of each class), None without weights."""
+        if self.class_weight is None:
+            return None
+        return float(np.dot(self.class_counts, self.class_weight) / max(1, self.class_counts.sum()))
 
     @property
     def n_columns(self) -> int:
@@ -246,8 +254,9 @@ def prepare_stream(path: str | Path, spec: TrainSpec, *, cache_dir: str | Path,
                else TargetEncoder(task, (), float(y_stats.moments.mean[0]), float(y_stats.moments.std[0] or 1.0)))
     if task == "classify" and spec.ensemble.decision == Decision.min_penalty:
         class_penalty_matrix(encoder.classes)  # fail before training when classes are not FORCE codes
+    counts = np.array([y_stats.counts[c] for c in encoder.classes], dtype=np.float64) if task == "classify" else None
     train = StreamDataset(cache, tuple(cache.groups), encoder, spec.network.dtype.value, settings.buffer_rows,
-                          _class_weight(encoder, y_stats, spec))
+                          _class_weight(encoder, y_stats, spec), counts)
     val_frame = _frame_of(table, split.val_wells or split.train_wells[:1])
     val, unseen = _validation(pre, val_frame, split, encoder, spec, source)
     counts = {"train_rows": len(train), "val_rows": 0 if val is None else len(val),

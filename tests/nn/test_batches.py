@@ -38,7 +38,7 @@ def test_weighted_regression_source_matches_fit():
     fit(nets[0], X, Y, make_optimizer("sgd", lr=0.05), epochs=2, batch_size=32, rng=np.random.default_rng(9),
         sample_weight=w, l2=1e-3)
     fit_batches(nets[1], array_batches(X, Y, 32, w), make_optimizer("sgd", lr=0.05), epochs=2, batch_size=32,
-                rng=np.random.default_rng(9), l2=1e-3)
+                rng=np.random.default_rng(9), l2=1e-3, weight_mean=float(w.mean()))
     np.testing.assert_allclose(nets[0].params, nets[1].params, rtol=1e-9, atol=1e-12)
 
 

@@ -93,12 +93,13 @@ def test_small_buffer_bagging_regression_and_robust_scaling(tmp_path):
     df = _table()
     path = _dataset(df, tmp_path / "ds")
     spec = TrainSpec.from_options({**SPEC, "ensemble": 2, "bag_wells": 0.6, "shuffle_rows": 300, "epochs": 2,
-                                   "scaler": "robust", "max_rows_per_well": 150})
+                                   "scaler": "robust", "max_rows_per_well": 150, "class_weight": "balanced"})
     streamed, _ = prepare_stream(path, spec, cache_dir=tmp_path / "c1")
     mem = prepare(df, spec)
     np.testing.assert_allclose(streamed.preprocessor.center, mem.preprocessor.center, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(streamed.preprocessor.scale, mem.preprocessor.scale, rtol=1e-9)
     assert len(streamed.train) == len(mem.train)
+    assert streamed.train.weight_mean == pytest.approx(float(mem.train.weight.mean()), rel=1e-6)
     out = fit_model(None, spec, prepared=streamed)
     assert len(out.model.extra_networks) == 1
     reg = TrainSpec.from_options({**SPEC, "target": "RHOB", "features": ["GR", "NPHI", "DTC"], "epochs": 2})
