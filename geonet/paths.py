@@ -37,3 +37,4 @@ def is_uri(value: str) -> bool:
     ``:``; so a Windows drive (``C:\\data``) and plain paths are not URIs.
     """
     return bool(_SCHEME.match(value)) and not _DRIVE.match(value)
+

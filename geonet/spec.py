@@ -77,6 +77,7 @@ class Option:
     path: str | None = None
     show_default: str | None = None
     none_word: str | None = None  # a word meaning "None" (e.g. "auto")
+    check: Any = None  # a function of the value raising ValueError when it is malformed (text formats)
 
 
 def option(default: Any, help: str, **meta: Any) -> Any:
@@ -157,7 +158,10 @@ def coerce(param: Param, value: Any, *, text: bool = False) -> Any:
         elif not isinstance(value, (list, tuple)):
             value = [value]
         return tuple(_scalar(param, param.item, v, text) for v in value)
-    return _scalar(param, param.base, value, text)
+    value = _scalar(param, param.base, value, text)
+    if param.option.check is not None:
+        param.option.check(value)
+    return value
 
 
 def _scalar(param: Param, tp: Any, value: Any, text: bool) -> Any:
@@ -208,6 +212,22 @@ def _check_range(opt: Option, value: float) -> None:
     for bound, sign, ok in bounds:
         if bound is not None and not ok:
             raise ValueError(f"must be {sign} {bound:g}, got {value:g}")
+
+
+#: units of --memory-budget (decimal and binary prefixes; a bare number is megabytes)
+BYTE_UNITS = {"": 1e6, "B": 1, "K": 1e3, "KB": 1e3, "KIB": 2**10, "M": 1e6, "MB": 1e6, "MIB": 2**20,
+              "G": 1e9, "GB": 1e9, "GIB": 2**30, "T": 1e12, "TB": 1e12, "TIB": 2**40}
+
+
+def parse_bytes(text: str, *, name: str | None = None) -> int:
+    """``"2GB"`` → 2_000_000_000, ``"512MiB"``, ``"1.5G"``; a bare number is megabytes. ValueError when not a size."""
+    import re
+
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([A-Za-z]*)\s*", str(text))
+    unit = match.group(2).upper() if match else None
+    if not match or unit not in BYTE_UNITS or float(match.group(1)) <= 0:
+        raise ValueError(f"{name + ': ' if name else ''}expected a positive size such as 2GB or 512MB, got {_show(text)}")
+    return int(float(match.group(1)) * BYTE_UNITS[unit])
 
 
 # -- specs ------------------------------------------------------------------------------------------
@@ -322,6 +342,16 @@ class DataSpec:
     max_rows_per_well: int | None = option(
         None, "Use at most this many evenly spaced labelled rows per well.", ge=1, show_default="no limit")
     seed: int = option(0, "Random seed (well choice, weights, shuffling).", ge=0)
+    stream: bool = option(
+        False, "Stream mini-batches from the Parquet table's row groups, well by well, instead of loading it "
+        "(a directory of Parquet files always streams).")
+    memory_budget: str | None = option(
+        None, "Memory for the table, e.g. 2GB or 512MB: a Parquet file whose in-memory training would need more "
+        "is streamed, and a streamed run sizes its shuffle buffer and samples to it.", show_default="no limit",
+        check=parse_bytes)
+    shuffle_rows: int | None = option(
+        None, "Streaming: rows of the shuffle buffer (a buffer as large as the table is a full shuffle).", ge=1,
+        show_default="from --memory-budget, else 262144")
 
 
 @dataclass(frozen=True)

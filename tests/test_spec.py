@@ -33,6 +33,8 @@ def sample(param: Param) -> tuple[object, str, str]:
         return items, text, toml
     if param.name == "scheduler":
         return "local:3", "local:3", '"local:3"'
+    if param.name == "memory_budget":  # a text option with a format of its own
+        return "2GB", "2GB", '"2GB"'
     if param.base is str:
         return "PHIT", "PHIT", '"PHIT"'
     value = {int: 3, float: 0.25}[param.base]

@@ -17,7 +17,8 @@ COMMAND_LINE = "command line"
 @handle_errors
 @spec_command(TrainSpec)
 def train_command(
-    table: Annotated[Path, typer.Argument(help="Feature table from `geonet ingest`: Parquet, CSV or a dataset folder.",
+    table: Annotated[Path, typer.Argument(help="Feature table from `geonet ingest`: Parquet, CSV or a dataset folder "
+                                          "(a folder, or any Parquet directory such as `well=<name>/part-0.parquet`, is streamed).",
                                           metavar="TABLE", show_default=False)],
     config: Annotated[Optional[Path], typer.Option(
         help="TOML file with any of the training options, flat or under a train table (flags win).",

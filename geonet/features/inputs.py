@@ -86,7 +86,17 @@ def select_inputs(
     if target in rows.columns:
         rows = rows[rows[target].notna()]
     n_wells = int(rows[WELL].nunique()) if WELL in rows.columns else int(len(rows) > 0)
-    need = max(1, math.ceil(min_curve_wells * n_wells - 1e-9))
+    having = wells_having(rows, candidate_inputs(df, target, families=families, exclude=exclude, add=add)[0],
+                          min_well_rows=min_well_rows)
+    return choose_by_coverage(df, target, having, n_wells, families=families, min_curve_wells=min_curve_wells,
+                              exclude=exclude, add=add)
+
+
+def candidate_inputs(df: pd.DataFrame, target: str, *, families: FamilyTable | None = None,
+                     exclude: Sequence[str] = (), add: Sequence[str] = ()) -> tuple[list[str], dict[str, str]]:
+    """Columns of ``df`` (only its columns and dtypes are used) that may be default inputs — numeric
+    logs — and the reason each other column is not."""
+    families = families or load_family_table()
     left_out: dict[str, str] = {}
     candidates = []
     for col in df.columns:
@@ -103,7 +113,18 @@ def select_inputs(
                 left_out[col] += " (an input only when asked: --features +DEPTH_M)"
         else:
             candidates.append(col)
-    having = wells_having(rows, candidates, min_well_rows=min_well_rows)
+    return candidates, left_out
+
+
+def choose_by_coverage(df: pd.DataFrame, target: str, having: dict[str, int], n_wells: int, *,
+                       families: FamilyTable | None = None, min_curve_wells: float = MIN_CURVE_WELLS,
+                       exclude: Sequence[str] = (), add: Sequence[str] = ()) -> InputChoice:
+    """The rule of :func:`select_inputs` from counts already made: ``having`` (candidate → training
+    wells having it) over ``n_wells`` training wells; ``df`` gives only the columns and dtypes
+    (a table read well by well passes an empty frame)."""
+    candidates, left_out = candidate_inputs(df, target, families=families, exclude=exclude, add=add)
+    need = max(1, math.ceil(min_curve_wells * n_wells - 1e-9))
+    having = {c: int(having.get(c, 0)) for c in candidates}
     chosen = []
     for col in candidates:
         if having[col] >= need:

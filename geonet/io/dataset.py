@@ -130,18 +130,23 @@ def read_dataset(path: str | Path, columns: list[str] | None = None):
 
 def _read_conformed(path: Path, parts: list[dict], schema):
     """Part by part: text columns of the part that are numbers in the dataset read as numbers."""
-    import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    tables = []
-    for part in parts:
-        table = pq.read_table(path / part["path"])
-        for col in part.get("text_as_number", []):
-            values = table.column(col).to_pandas().astype("string")
-            numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=float("nan"))
-            table = table.set_column(table.schema.get_field_index(col), col, pa.array(numbers, pa.float64()))
-        columns = [table.column(f.name).cast(f.type) if f.name in table.column_names
-                   else pa.nulls(len(table), f.type) for f in schema]
-        tables.append(pa.Table.from_arrays(columns, schema=schema.remove_metadata()))
+    tables = [conform_part(pq.read_table(path / part["path"]), part, schema) for part in parts]
     return pa.concat_tables(tables)
+
+
+def conform_part(table, part: dict, schema):
+    """One part's rows (a pyarrow Table) with the dataset ``schema``'s columns and types: columns the
+    part lacks as nulls, its ``text_as_number`` columns read as numbers."""
+    import pandas as pd
+    import pyarrow as pa
+
+    for col in part.get("text_as_number", []):
+        values = table.column(col).to_pandas().astype("string")
+        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=float("nan"))
+        table = table.set_column(table.schema.get_field_index(col), col, pa.array(numbers, pa.float64()))
+    columns = [table.column(f.name).cast(f.type) if f.name in table.column_names
+               else pa.nulls(len(table), f.type) for f in schema]
+    return pa.Table.from_arrays(columns, schema=schema.remove_metadata())

@@ -46,13 +46,19 @@ def read_table(path: str | Path):
 
 
 def table_sha256(path: str | Path) -> str:
-    """SHA-256 of a table file, or of a dataset folder's manifest (which names every part by the
-    SHA-256 of its source and the ingest options)."""
+    """SHA-256 of a table file, of a dataset folder's manifest (which names every part by the
+    SHA-256 of its source and the ingest options), or, for another folder of Parquet files, of the
+    list of its files' relative paths and SHA-256s."""
     from geonet.io.dataset import MANIFEST
-    from geonet.paths import sha256_file
+    from geonet.paths import sha256_bytes, sha256_file
 
     path = Path(path)
-    return sha256_file(path / MANIFEST if path.is_dir() else path)
+    if not path.is_dir():
+        return sha256_file(path)
+    if (path / MANIFEST).exists():
+        return sha256_file(path / MANIFEST)
+    files = sorted(p for p in path.rglob("*.parquet") if p.is_file())
+    return sha256_bytes("".join(f"{f.relative_to(path).as_posix()} {sha256_file(f)}\n" for f in files).encode())
 
 
 def _read_csv(path: Path):

@@ -7,6 +7,7 @@ Imports nothing but numpy, the standard library and geonet.errors.
 
 from .activations import ACTIVATIONS, OUTPUTS
 from .costs import COSTS, SHORTCUTS
+from .batches import BatchSource, array_batches, fit_batches, shuffled_batches
 from .fit import EpochEnd, History, balanced_class_weights, fit
 from .network import Network
 from .optimizers import SGD, Adam, Momentum, make_optimizer
@@ -16,4 +17,5 @@ from .serialize import load_network, save_network
 __all__ = [
     "ACTIVATIONS", "OUTPUTS", "COSTS", "SHORTCUTS", "Network", "fit", "EpochEnd", "History", "SGD", "Momentum",
     "Adam", "make_optimizer", "make_schedule", "balanced_class_weights", "save_network", "load_network",
+    "BatchSource", "array_batches", "fit_batches", "shuffled_batches",
 ]

@@ -17,8 +17,8 @@ import pandas as pd
 
 from geonet.errors import InputError, OptionError
 from geonet.features.inputs import InputChoice, select_inputs
-from geonet.nn import EpochEnd, Network, balanced_class_weights, fit, make_optimizer, make_schedule
-from geonet.spec import ClassWeight, Decision, Missing, TrainSpec
+from geonet.nn import EpochEnd, Network, balanced_class_weights, fit, fit_batches, make_optimizer, make_schedule
+from geonet.spec import ClassWeight, Decision, TrainSpec
 from geonet.train.decision import class_penalty_matrix, min_penalty_decisions, penalty_class_weights
 from geonet.train.model import GeonetModel
 from geonet.train.monitor import Monitor, ScoreStopper, choose_monitor
@@ -81,6 +81,10 @@ class Dataset:
 
     def __len__(self) -> int:
         return len(self.X)
+
+    @property
+    def n_columns(self) -> int:
+        return self.X.shape[1]
 
     def subset(self, keep: np.ndarray) -> "Dataset":
         return Dataset(self.X[keep], self.Y[keep], self.wells[keep], self.rows[keep],
@@ -282,7 +286,7 @@ def train_members(train: Dataset, val: Dataset | None, spec: TrainSpec, n_output
     networks, history = [], None
     for m in range(spec.ensemble.ensemble or 1):
         seed = spec.data.seed + m
-        network = build_network(train.X.shape[1], n_outputs, spec, seed=seed)
+        network = build_network(train.n_columns, n_outputs, spec, seed=seed)
         member_cbs = [lambda event, cb=cb, net=network: cb(event, net) for cb in callbacks] if m == 0 else []
         rows, stop_rows = _member_rows(train, val, spec, m)
         stopper = _stopper(network, stop_rows, spec, monitor, encoder) if monitor and encoder else None
@@ -324,6 +328,8 @@ def _stopper(network: Network, rows: Dataset | None, spec: TrainSpec, monitor: M
     o = spec.optimisation
     if rows is None or not len(rows) or not (o.patience or o.restore_best):
         return None
+    if not isinstance(rows, Dataset):  # streamed (out-of-bag wells): a bounded, evenly thinned share in memory
+        rows = rows.in_memory(rows.buffer_rows)
     X, Y = rows.X, rows.Y
     if encoder.task == "classify":
         classes = np.asarray(encoder.classes, dtype=np.float64)
@@ -346,6 +352,15 @@ def _train_one(network: Network, train: Dataset, val: Dataset | None, spec: Trai
     """Train ``network`` in place; batch order drawn from ``seed + 1``."""
     o = spec.optimisation
     schedule_args = {"epochs": o.epochs} if o.schedule.value == "cosine" else {}
+    if not isinstance(train, Dataset):  # streamed from disk (geonet.train.streaming.StreamDataset)
+        return fit_batches(
+            network, train.batch_source(o.batch_size),
+            optimizer=make_optimizer(o.optimizer.value, lr=o.lr),
+            schedule=make_schedule(o.schedule.value, lr=o.lr, **schedule_args),
+            epochs=o.epochs, batch_size=o.batch_size, rng=np.random.default_rng(seed + 1),
+            X_val=None if val is None else val.X, Y_val=None if val is None else val.Y,
+            l2=o.l2, patience=None, restore_best=False, callbacks=tuple(callbacks),
+            steps_per_epoch=-(-len(train) // o.batch_size), weight_mean=train.weight_mean)
     return fit(
         network, train.X, train.Y,
         optimizer=make_optimizer(o.optimizer.value, lr=o.lr),

@@ -70,9 +70,33 @@ class Preprocessor:
 
     # ---- fitting -------------------------------------------------------------------------
     @classmethod
-    def fit(
+    def fit(cls, df: pd.DataFrame, features: list[str], *, source: str = "training table",
+            **options) -> "Preprocessor":
+        """Fit on the training rows ``df`` (columns WELL, DEPTH_M and the ``features``); ``options``
+        as :meth:`configure`."""
+        pre = cls.configure(features, **options)
+        _require(df, features, source)
+        if pre.well_norm:
+            pre.well_norm_reference = pre._well_norm_reference(df, source)
+        values = pre._curves(df)
+        if pre.missing == "impute":
+            medians = np.nanmedian(values, axis=0) if len(values) else np.full(len(features), np.nan)
+            pre.set_medians(medians, np.isnan(values).any(axis=0))
+        raw, columns, continuous = pre._design(df, values)
+        keep = ~np.isnan(raw).any(axis=1)
+        if not keep.any():
+            raise MissingCurveError(f"{source}: no training row has all of {features} (missing policy 'drop')")
+        fitted = raw[keep][:, continuous]
+        if pre.scaler == "zscore":
+            center, scale = fitted.mean(axis=0), fitted.std(axis=0)
+        else:
+            center, scale = robust_scaling(fitted)
+        pre.set_scaling(columns, continuous, center, scale)
+        return pre
+
+    @classmethod
+    def configure(
         cls,
-        df: pd.DataFrame,
         features: list[str],
         *,
         log10: list[str] | str = "auto",
@@ -86,9 +110,9 @@ class Preprocessor:
         context_window_std: bool = False,
         context_window_grad: bool = False,
         clip: float | None = None,
-        source: str = "training table",
     ) -> "Preprocessor":
-        """Fit on the training rows ``df`` (columns WELL, DEPTH_M and the ``features``)."""
+        """An unfitted preprocessor with checked options (the statistics come from :meth:`fit`, or
+        from :meth:`set_medians` and :meth:`set_scaling` when fitted in a streaming pass)."""
         if missing not in MISSING_POLICIES:
             raise ConfigError(f"missing policy {missing!r} is not one of {', '.join(MISSING_POLICIES)}")
         if scaler not in SCALERS:
@@ -101,7 +125,6 @@ class Preprocessor:
                               f"got {context_windows}")
         if clip is not None and not float(clip) > 0:
             raise ConfigError(f"clip must be a positive number of standard units, got {clip}")
-        _require(df, features, source)
         if log10 == "auto":
             log10 = [c for c in features if c in RESISTIVITY_CURVES]
         unknown = sorted(set(log10) - set(features))
@@ -115,42 +138,32 @@ class Preprocessor:
         if not 0.0 <= p_low < p_high <= 100.0:
             raise ConfigError(f"well_norm_percentiles must be two increasing values in [0, 100], "
                               f"got {list(well_norm_percentiles)}")
-        pre = cls(features=list(features), log10=list(log10), missing=missing, scaler=scaler,
-                  context=int(context), context_stride=int(context_stride),
-                  well_norm=well_norm, well_norm_percentiles=[p_low, p_high],
-                  context_windows=context_windows, context_window_std=bool(context_window_std),
-                  context_window_grad=bool(context_window_grad),
-                  clip=None if clip is None else float(clip))
-        if well_norm:
-            pre.well_norm_reference = pre._well_norm_reference(df, source)
-        values = pre._curves(df)
-        if missing == "impute":
-            medians = np.nanmedian(values, axis=0) if len(values) else np.full(len(features), np.nan)
-            empty = [c for c, m in zip(features, medians) if np.isnan(m)]
-            if empty:
-                raise MissingCurveError(
-                    f"curves {empty} have no values in the training wells; drop them from --features"
-                )
-            pre.medians = {c: float(m) for c, m in zip(features, medians)}
-            pre.indicators = [c for c, gap in zip(features, np.isnan(values).any(axis=0)) if gap]
-        raw, columns, continuous = pre._design(df, values)
-        keep = ~np.isnan(raw).any(axis=1)
-        if not keep.any():
-            raise MissingCurveError(f"{source}: no training row has all of {features} (missing policy 'drop')")
-        fitted = raw[keep][:, continuous]
-        if scaler == "zscore":
-            center, scale = fitted.mean(axis=0), fitted.std(axis=0)
-        else:
-            q25, center, q75 = np.percentile(fitted, [25, 50, 75], axis=0)
-            scale = q75 - q25
+        return cls(features=list(features), log10=list(log10), missing=missing, scaler=scaler,
+                   context=int(context), context_stride=int(context_stride),
+                   well_norm=well_norm, well_norm_percentiles=[p_low, p_high],
+                   context_windows=context_windows, context_window_std=bool(context_window_std),
+                   context_window_grad=bool(context_window_grad),
+                   clip=None if clip is None else float(clip))
+
+    def set_medians(self, medians: np.ndarray, has_gaps: np.ndarray) -> None:
+        """Imputation values (features,) and which curves get a ``_MISSING`` indicator (features,) bool."""
+        empty = [c for c, m in zip(self.features, medians) if np.isnan(m)]
+        if empty:
+            raise MissingCurveError(
+                f"curves {empty} have no values in the training wells; drop them from --features"
+            )
+        self.medians = {c: float(m) for c, m in zip(self.features, medians)}
+        self.indicators = [c for c, gap in zip(self.features, has_gaps) if gap]
+
+    def set_scaling(self, columns: list[str], continuous: np.ndarray, center: np.ndarray, scale: np.ndarray) -> None:
+        """Design ``columns``, and the center/scale of the ``continuous`` ones (indicators stay 0/1)."""
         scale = np.where(scale > 0, scale, 1.0)
-        pre.columns = columns
+        self.columns = columns
         full_center = np.zeros(len(columns))
         full_scale = np.ones(len(columns))
         full_center[continuous] = center
         full_scale[continuous] = scale
-        pre.center, pre.scale = full_center.tolist(), full_scale.tolist()
-        return pre
+        self.center, self.scale = full_center.tolist(), full_scale.tolist()
 
     # ---- applying -----------------------------------------------------------------------
     def transform(self, df: pd.DataFrame, *, source: str = "input", dtype="float32") -> tuple[np.ndarray, np.ndarray]:
@@ -266,6 +279,12 @@ class Preprocessor:
     @classmethod
     def from_dict(cls, d: dict) -> "Preprocessor":
         return cls(**d)  # older files lack the newer options: their defaults reproduce the old design
+
+
+def robust_scaling(fitted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median and interquartile range of each column of ``fitted`` (n, c)."""
+    q25, center, q75 = np.percentile(fitted, [25, 50, 75], axis=0)
+    return center, q75 - q25
 
 
 def _require(df: pd.DataFrame, curves: list[str], source: str) -> None:

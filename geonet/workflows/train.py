@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ from geonet import __version__
 from geonet.io.tables import table_sha256
 from geonet.spec import TrainSpec
 from geonet.train.fitting import MemberCallback, Prepared, fit_model, prepare
+from geonet.train.streaming import prepare_stream
+from geonet.train.well_table import should_stream
 from geonet.workflows.reports import evaluate_frame, log_evaluation_plots
 
 #: pyfunc models show this many rows as their input example
@@ -58,15 +61,28 @@ def train(
     (pyfunc). A failure inside the run (divergence) marks the run FAILED with the reason.
     ``callbacks`` also see the first network's epochs (``callback(event, network)``).
     """
-    from geonet.features.table import read_feature_table
+    table = Path(table)
+    with contextlib.ExitStack() as stack:
+        if should_stream(table, spec):  # well by well from disk; df: the wells reported on
+            cache = stack.enter_context(tempfile.TemporaryDirectory(prefix="geonet-stream-"))
+            prepared, df = prepare_stream(table, spec, cache_dir=cache, source=str(table))
+        else:
+            from geonet.features.table import read_feature_table
+
+            df = read_feature_table(table)
+            prepared = prepare(df, spec, source=str(table))
+        return _train_prepared(table, df, prepared, prepared.spec or spec, tracking_uri=tracking_uri,
+                               experiment=experiment, run_name=run_name, parent_run_id=parent_run_id,
+                               progress=progress, callbacks=callbacks)
+
+
+def _train_prepared(table: Path, df, prepared: Prepared, spec: TrainSpec, *, tracking_uri, experiment, run_name,
+                    parent_run_id, progress, callbacks) -> TrainResult:
+    """The MLflow run of :func:`train` on data already prepared (``spec``: its "auto" values resolved)."""
     from geonet.tracking.logger import RunTracker
     from geonet.tracking.pyfunc_model import logged_model_id, model_name
     from geonet.tracking.store import resolve_tracking_uri
 
-    table = Path(table)
-    df = read_feature_table(table)
-    prepared = prepare(df, spec, source=str(table))
-    spec = prepared.spec or spec  # "auto" options made concrete
     uri = resolve_tracking_uri(tracking_uri)
     tags = {"geonet.command": "train", "geonet.version": __version__}
     sha256 = table_sha256(table)  # a file's, or a dataset folder's
