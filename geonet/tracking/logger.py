@@ -85,6 +85,22 @@ def mark_training_experiment(client, experiment_id: str) -> None:
         client.set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
 
 
+#: times a write is retried after losing an insert race (see :func:`lost_insert_race`)
+INSERT_RACE_RETRIES = 3
+_RACE_WORDS = ("uniqueviolation", "unique constraint", "duplicate key value")
+
+
+def lost_insert_race(exc: BaseException) -> bool:
+    """True when ``exc`` is a store refusing a row another process inserted first.
+
+    Runs that log the same table at once (4 trainers of a team on one table) all try to create its
+    dataset record; the MLflow server checks, then inserts, so all but one fail with a unique-key
+    violation (seen on PostgreSQL). The record then exists, and the same call succeeds when repeated.
+    """
+    text = str(exc).lower()
+    return any(word in text for word in _RACE_WORDS)
+
+
 class RunTracker:
     """One MLflow run: params, buffered metrics, artifacts, and an honest final status.
 
@@ -242,8 +258,15 @@ class RunTracker:
         from mlflow.entities import LoggedModelInput
 
         with self._translated("log inputs"):
-            self.client.log_inputs(self._require_run(), datasets=list(datasets) or None,
-                                   models=[LoggedModelInput(m) for m in model_ids] or None)
+            for attempt in range(INSERT_RACE_RETRIES + 1):
+                try:
+                    self.client.log_inputs(self._require_run(), datasets=list(datasets) or None,
+                                           models=[LoggedModelInput(m) for m in model_ids] or None)
+                    return
+                except Exception as exc:  # noqa: BLE001 - only a lost insert race is retried
+                    if attempt == INSERT_RACE_RETRIES or not lost_insert_race(exc):
+                        raise
+                    time.sleep(0.2 * (attempt + 1))
 
     def describe(self, text: str) -> None:
         """Set the run's description (the UI's "Description", tag ``mlflow.note.content``)."""

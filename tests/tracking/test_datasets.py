@@ -74,3 +74,52 @@ def test_runs_and_models_carry_source_and_description(store, model_dir, fake_mod
     model = client.get_logged_model(logged_model_id(uri, store))
     assert model.tags["mlflow.note.content"] == "**about**"
     assert model.tags["mlflow.source.name"] == "geonet train"
+
+
+class _RacingClient:
+    """Forwards to a real client, but its first ``losses`` log_inputs calls lose an insert race."""
+
+    def __init__(self, client, losses, message, error=RuntimeError):
+        self._client, self.losses, self.message, self.error, self.calls = client, losses, message, error, 0
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def log_inputs(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls <= self.losses:
+            raise self.error(self.message)
+        return self._client.log_inputs(*args, **kwargs)
+
+
+from mlflow.entities import DatasetInput  # noqa: E402 (beside the fakes that use it)
+
+RACE = ('BAD_REQUEST: (psycopg.errors.UniqueViolation) duplicate key value violates unique constraint '
+        '"dataset_pk"')
+
+
+def test_a_lost_insert_race_on_a_dataset_is_retried(tracking_uri, tmp_path, monkeypatch):
+    """Trainers logging one table at once race to create its dataset record (seen on a PostgreSQL
+    team server); the losers repeat the call and find the record made."""
+    monkeypatch.setattr("geonet.tracking.logger.time.sleep", lambda seconds: None)
+    with RunTracker(tracking_uri, "race") as run:
+        run.client = _RacingClient(run.client, 2, RACE)
+        run.log_inputs([DatasetInput(table_dataset(tmp_path / "w.parquet", FRAME, sha256=SHA, label="training wells"))])
+        assert run.client.calls == 3
+        run_id = run.run_id
+    from mlflow import MlflowClient
+
+    inputs = MlflowClient(tracking_uri).get_run(run_id).inputs.dataset_inputs
+    assert [d.dataset.name for d in inputs] == ["w.parquet · training wells"]
+
+
+def test_other_log_input_failures_are_not_retried(tracking_uri, tmp_path):
+    from geonet.errors import TrackingError
+
+    with pytest.raises(TrackingError):
+        with RunTracker(tracking_uri, "race") as run:
+            run.client = _RacingClient(run.client, 5, "connection refused", error=ConnectionError)
+            try:
+                run.log_inputs([DatasetInput(table_dataset(tmp_path / "w.parquet", FRAME, sha256=SHA, label="x"))])
+            finally:
+                assert run.client.calls == 1
