@@ -23,7 +23,7 @@ import numpy as np
 
 from .backprop import Workspace
 from .costs import COSTS
-from .fit import GRAD_NORM_STEPS, EpochEnd, History, _diverged
+from .fit import GRAD_NORM_STEPS, EpochClose, EpochEnd, History, _diverged
 from .network import Network
 
 Batch = tuple[np.ndarray, np.ndarray, "np.ndarray | None"]
@@ -158,8 +158,9 @@ def fit_batches(
     sq = np.empty_like(theta) if callbacks else None
     every = max(1, -(-int(steps_per_epoch or 1) // GRAD_NORM_STEPS))
 
-    history = History()
-    best_loss, best_params, wait, step = np.inf, None, 0, 0
+    history, step = History(), 0
+    close = EpochClose(net, optimizer, history, X_val=X_val, Y_val=Y_val, val_sample_weight=val_sample_weight,
+                       patience=patience, restore_best=restore_best, callbacks=callbacks)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(1, epochs + 1):
             t0 = time.perf_counter()
@@ -201,39 +202,8 @@ def fit_batches(
                 first = int(np.argmax(bad))
                 raise _diverged(epoch, step - len(losses) + first + 1, "training loss", losses[first], optimizer.lr)
             train_loss = float(np.mean(losses))
-            history.train_loss.append(train_loss)
-            history.lr.append(optimizer.lr)
-
-            val_loss = None
-            if has_val:
-                val_loss = net.loss(X_val, Y_val, val_sample_weight)
-                if not np.isfinite(val_loss):
-                    raise _diverged(epoch, step, "validation loss", val_loss, optimizer.lr)
-                history.val_loss.append(val_loss)
-            monitored = train_loss if val_loss is None else val_loss
-            if monitored < best_loss:
-                best_loss, history.best_epoch, wait = monitored, epoch, 0
-                if has_val and restore_best:
-                    best_params = theta.copy()
-            else:
-                wait += 1
-            history.stopped_epoch = epoch
-            stop = patience is not None and wait >= patience
-            history.seconds.append(time.perf_counter() - t0)
-            if callbacks:
-                np.multiply(theta, theta, out=sq)
-                weight_norms = np.sqrt(np.add.reduceat(sq, offsets))
-                event = EpochEnd(
-                    epoch=epoch, step=step, train_loss=train_loss, val_loss=val_loss, lr=optimizer.lr,
-                    grad_norms=dict(zip(names, (grad_norm_sum / max(n_sampled, 1)).tolist())),
-                    weight_norms=dict(zip(names, weight_norms.tolist())),
-                    seconds=time.perf_counter() - t0,
-                )
-                for callback in callbacks:
-                    stop = bool(callback(event)) or stop
-            if stop:
+            if close(epoch, step, train_loss, grad_norm_sum / max(n_sampled, 1), t0):
                 break
 
-    if best_params is not None:
-        theta[...] = best_params
+    close.restore()
     return history

@@ -111,6 +111,62 @@ def _diverged(epoch: int, step: int, what: str, value: float, lr: float) -> Trai
     )
 
 
+class EpochClose:
+    """What ends every epoch of a fit loop (:func:`fit`, ``batches.fit_batches``).
+
+    Records the training loss and rate, scores the validation data, keeps the best epoch's weights,
+    hands the callbacks an :class:`EpochEnd`; returns True when training should stop (``patience``
+    epochs without improvement, or a callback said so). :meth:`restore` puts the best weights back.
+    """
+
+    def __init__(self, net: Network, optimizer, history: History, *, X_val, Y_val, val_sample_weight,
+                 patience: int | None, restore_best: bool, callbacks: tuple) -> None:
+        self.net, self.optimizer, self.history = net, optimizer, history
+        self.X_val, self.Y_val, self.val_sample_weight = X_val, Y_val, val_sample_weight
+        self.has_val = X_val is not None and Y_val is not None
+        self.patience, self.restore_best, self.callbacks = patience, restore_best, callbacks
+        self.names, self.offsets = net.segments()
+        self.best_loss, self.best_params, self.wait = np.inf, None, 0
+
+    def __call__(self, epoch: int, step: int, train_loss: float, grad_norms: np.ndarray, t0: float) -> bool:
+        """End epoch ``epoch`` (``step`` steps so far, begun at ``t0``); ``grad_norms``: its mean
+        per-segment gradient norms. True: stop training."""
+        history, optimizer, theta = self.history, self.optimizer, self.net.params
+        history.train_loss.append(train_loss)
+        history.lr.append(optimizer.lr)
+        val_loss = None
+        if self.has_val:
+            val_loss = self.net.loss(self.X_val, self.Y_val, self.val_sample_weight)
+            if not np.isfinite(val_loss):
+                raise _diverged(epoch, step, "validation loss", val_loss, optimizer.lr)
+            history.val_loss.append(val_loss)
+        monitored = train_loss if val_loss is None else val_loss
+        if monitored < self.best_loss:
+            self.best_loss, history.best_epoch, self.wait = monitored, epoch, 0
+            if self.has_val and self.restore_best:
+                self.best_params = theta.copy()
+        else:
+            self.wait += 1
+        history.stopped_epoch = epoch
+        stop = self.patience is not None and self.wait >= self.patience
+        history.seconds.append(time.perf_counter() - t0)
+        if self.callbacks:
+            weight_norms = np.sqrt(np.add.reduceat(theta * theta, self.offsets))
+            event = EpochEnd(
+                epoch=epoch, step=step, train_loss=train_loss, val_loss=val_loss, lr=optimizer.lr,
+                grad_norms=dict(zip(self.names, grad_norms.tolist())),
+                weight_norms=dict(zip(self.names, weight_norms.tolist())),
+                seconds=time.perf_counter() - t0,
+            )
+            for callback in self.callbacks:
+                stop = bool(callback(event)) or stop
+        return stop
+
+    def restore(self) -> None:
+        if self.best_params is not None:
+            self.net.params[...] = self.best_params
+
+
 def fit(
     net: Network,
     X,
@@ -176,8 +232,10 @@ def fit(
     every = -(-len(starts) // GRAD_NORM_STEPS)  # grad norms on steps 0, k, 2k, ... of each epoch
     n_sampled = len(range(0, len(starts), every))
 
-    history = History()
-    best_loss, best_params, wait, step = np.inf, None, 0, 0
+    history, step = History(), 0
+    close = EpochClose(net, optimizer, history, X_val=X_val, Y_val=Y_val, val_sample_weight=val_sample_weight,
+                       patience=patience, restore_best=restore_best, callbacks=callbacks)
+
     def decay(lo: int, hi: int) -> None:
         """Parameters [lo, hi) of the gradient: + λ W, the L2 term (weights only, biases not decayed)."""
         hi = min(hi, n_w)
@@ -228,41 +286,8 @@ def fit(
                 raise _diverged(epoch, step - len(starts) + first + 1, "training loss",
                                 batch_loss[first], optimizer.lr)
             train_loss = float(batch_loss.mean())
-            history.train_loss.append(train_loss)
-            history.lr.append(optimizer.lr)
-
-            val_loss = None
-            if has_val:
-                val_loss = net.loss(X_val, Y_val, val_sample_weight)
-                if not np.isfinite(val_loss):
-                    raise _diverged(epoch, step, "validation loss", val_loss, optimizer.lr)
-                history.val_loss.append(val_loss)
-            monitored = train_loss if val_loss is None else val_loss
-            if monitored < best_loss:
-                best_loss, history.best_epoch, wait = monitored, epoch, 0
-                if has_val and restore_best:
-                    best_params = theta.copy()
-            else:
-                wait += 1
-            history.stopped_epoch = epoch
-
-            stop = patience is not None and wait >= patience
-            seconds = time.perf_counter() - t0
-            history.seconds.append(seconds)
-            if callbacks:
-                np.multiply(theta, theta, out=sq)
-                weight_norms = np.sqrt(np.add.reduceat(sq, offsets))
-                event = EpochEnd(
-                    epoch=epoch, step=step, train_loss=train_loss, val_loss=val_loss, lr=optimizer.lr,
-                    grad_norms=dict(zip(names, (grad_norm_sum / n_sampled).tolist())),
-                    weight_norms=dict(zip(names, weight_norms.tolist())),
-                    seconds=time.perf_counter() - t0,
-                )
-                for callback in callbacks:
-                    stop = bool(callback(event)) or stop
-            if stop:
+            if close(epoch, step, train_loss, grad_norm_sum / n_sampled, t0):
                 break
 
-    if best_params is not None:
-        theta[...] = best_params
+    close.restore()
     return history
