@@ -190,11 +190,16 @@ def wide_case(X, y, threads, rounds):
     return len(X) * np.median(geonet) / flops_per_epoch * 1e9, accuracy, geonet, reference, sharded
 
 
-def tiny_case(rounds: int = 5, n: int = 64 * 400):
-    """µs per training step of a 7 → 32 → 9 net at batch 64 (threads chosen by fit), per round."""
+def tiny_case(rounds: int = 5, n: int = 64 * 4000):
+    """µs per training step of a 7 → 32 → 9 net at batch 64 (threads chosen by fit), per round.
+
+    A warm-up epoch runs first, untimed: OpenBLAS's worker threads busy-wait for about 0.1 s after
+    a multi-threaded BLAS call (``make_data``'s matmul), and a spinning thread slows this one by
+    a third; the steady state is what a step costs."""
     X, y = make_data(n, n_features=7)
     net = Network([7, 32, 9], "relu", "softmax", dtype="float32", rng=np.random.default_rng(0))
     optimizer, rng = make_optimizer("adam", lr=1e-3), np.random.default_rng(0)
+    fit(net, X, y, optimizer, epochs=1, batch_size=64, rng=rng)  # warm-up (BLAS threads settle)
     cpu = time.process_time()
     history = fit(net, X, y, optimizer, epochs=rounds, batch_size=64, rng=rng)
     cpu_us = (time.process_time() - cpu) / (rounds * n // 64) * 1e6  # CPU time: what load does not inflate
