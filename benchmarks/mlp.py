@@ -32,7 +32,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from geonet.nn import Network, fit, make_optimizer  # noqa: E402
-from geonet.nn.parallel import choose_threads  # noqa: E402
+from geonet.nn.parallel import choose_parallel, choose_threads  # noqa: E402
 
 
 def make_data(n: int, n_features: int = 10, n_classes: int = 9, seed: int = 0):
@@ -45,14 +45,19 @@ def make_data(n: int, n_features: int = 10, n_classes: int = 9, seed: int = 0):
     return X, scores.argmax(1).astype(np.int64)
 
 
+GEONET_CHOICE = {}  # what fit chose in the small case: printed with the results
+
+
 def run_geonet(X, y, hidden, batch, epochs, seed=0, threads=None):
-    """(wall seconds, training accuracy); fit's own thread choice, capped at ``threads``."""
+    """(wall seconds, training accuracy); fit's own choice of cores and backend, capped at ``threads``."""
     net = Network([X.shape[1], *hidden, int(y.max()) + 1], "relu", "softmax", dtype="float32",
                   rng=np.random.default_rng(seed))
-    threads = min(choose_threads(net.sizes, batch), threads or os.cpu_count())
+    backend, chosen = choose_parallel(net.sizes, batch, len(X), epochs)
+    threads = min(chosen, threads or os.cpu_count())
+    GEONET_CHOICE.update(backend=backend, cores=threads)
     t0 = time.perf_counter()
     fit(net, X, y, make_optimizer("adam", lr=1e-3), epochs=epochs, batch_size=batch,
-        rng=np.random.default_rng(seed), threads=threads)
+        rng=np.random.default_rng(seed), threads=threads, backend=backend)
     seconds = time.perf_counter() - t0
     return seconds, float(np.mean(net.predict_output(X).argmax(1) == y))
 
@@ -218,6 +223,11 @@ def print_small(n, epochs, seeds, threads, rates, accuracies):
         print(f"  {name:<8} {np.median(rates[name]) / 1e3:8.0f} k samples/s (median; "
               f"{min(rates[name]) / 1e3:.0f}–{max(rates[name]) / 1e3:.0f})   train accuracy {acc.mean():.4f} "
               f"(mean; {acc.min():.4f}–{acc.max():.4f})")
+    if GEONET_CHOICE:
+        first = n * epochs / rates["geonet"][0]
+        print(f"  geonet chose {GEONET_CHOICE['cores']} core(s) on {GEONET_CHOICE['backend']}; its first fit took "
+              f"{first:.2f} s, the median {n * epochs / np.median(rates['geonet']):.2f} s "
+              "(helper processes start once per Python process, in the first fit)")
     for other in ("sklearn", "torch"):
         if other not in rates:
             continue

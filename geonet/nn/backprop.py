@@ -34,7 +34,7 @@ class Workspace:
     Lists are indexed by layer number l = 1..L (entry 0 is unused or the input).
     """
 
-    def __init__(self, net, batch_size: int, train: bool = True):
+    def __init__(self, net, batch_size: int, train: bool = True, grad: np.ndarray | None = None):
         self.net = net
         self.L = len(net.sizes) - 1
         self.batch_size = batch_size
@@ -56,7 +56,8 @@ class Workspace:
             self.delta = buffers()
             self.sp = buffers(bool if self.sigma.prime_is_mask else net.dtype)  # σ'(z(l))
             self.ones = np.ones(batch_size, net.dtype)
-            self.grad = np.zeros_like(net.params)
+            # ``grad``: a flat array to fill instead of a new one (a helper process's shared buffer)
+            self.grad = np.zeros_like(net.params) if grad is None else grad
             self.nabla_w = [None] + net._weight_views(self.grad)
             self.nabla_b = [None] + net._bias_views(self.grad)
         self._views: dict[int, tuple] = {}

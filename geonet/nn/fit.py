@@ -17,7 +17,8 @@ import numpy as np
 
 from ..errors import TrainingDiverged
 from .blas import blas_threads
-from .parallel import DataParallel, choose_threads
+from .parallel import DataParallel, choose_parallel
+from .processes import ProcessParallel
 from .costs import COSTS
 from .network import Network
 
@@ -185,6 +186,7 @@ def fit(
     callbacks: Iterable[Callable[[EpochEnd], bool | None]] = (),
     restore_best: bool = True,
     threads: int | None = None,
+    backend: str | None = None,
 ) -> History:
     """Train ``net`` in place by mini-batch gradient descent and return its History.
 
@@ -196,11 +198,13 @@ def fit(
     end (stopped early or not).  A callback returning True stops training after that epoch.
     Raises TrainingDiverged when a loss becomes NaN or infinite.
 
-    ``threads``: the cores training uses — data-parallel threads, each running forward and
-    backprop on a shard of every mini-batch with one BLAS thread (see parallel.py); None chooses
-    from the problem size (1 for small nets).  BLAS runs single-threaded during ``fit`` either
-    way: a multi-threaded BLAS on small matmuls loses to one thread, badly on a busy machine.
-    Results equal the one-thread ones up to floating-point summation order.
+    ``threads``: the cores training uses, each running forward and backprop on a shard of every
+    mini-batch with one BLAS thread; ``backend``: on threads of this process ("threads", see
+    parallel.py) or on helper processes ("processes", see processes.py).  None chooses both from
+    the problem size (one core for small nets, processes for mid-size steps, threads for wide
+    ones); an explicit ``threads`` without ``backend`` means threads.  BLAS runs single-threaded
+    during ``fit`` either way: a multi-threaded BLAS on small matmuls loses to one thread, badly on
+    a busy machine.  Results equal the one-core ones up to floating-point summation order.
     """
     X, T = net.inputs(X), net.targets(Y)
     n = len(X)
@@ -219,16 +223,19 @@ def fit(
     X = np.ascontiguousarray(X, net.dtype)
     B = min(int(batch_size), n)
     starts = np.arange(0, n, B)
-    threads = choose_threads(net.sizes, B) if threads is None else max(1, int(threads))
-    theta, n_w = net.params, net.n_weights
-    X_epoch, T_epoch = np.empty_like(X), np.empty_like(T)  # this epoch's shuffled copy
-    outputs = np.empty_like(T)  # a(L) of every row of the epoch, as the forward passes made them
+    if threads is None:
+        chosen, threads = choose_parallel(net.sizes, B, n, epochs)
+        backend = backend or chosen
+    threads, backend = max(1, int(threads)), backend or "threads"
+    if backend not in ("threads", "processes"):
+        raise ValueError(f"backend must be 'threads' or 'processes', got {backend!r}")
+    n_w = net.n_weights
     # named special case: with one-hot y, C = −ln a_y (one row-dot instead of a log of every a_j)
     ce_shortcut = net.output == "softmax" and net.cost == "cross_entropy"
     cost = COSTS[net.cost]
     l2_buf = np.empty(n_w, net.dtype) if l2 else None
     names, offsets = net.segments()
-    sq = np.empty_like(theta) if callbacks else None
+    sq = np.empty_like(net.params) if callbacks else None
     every = -(-len(starts) // GRAD_NORM_STEPS)  # grad norms on steps 0, k, 2k, ... of each epoch
     n_sampled = len(range(0, len(starts), every))
 
@@ -243,8 +250,11 @@ def fit(
             np.multiply(theta[lo:hi], l2, out=l2_buf[lo:hi])
             parallel.grad[lo:hi] += l2_buf[lo:hi]  # ∂/∂W (½ λ ‖W‖²) = λ W
 
-    with (DataParallel(net, B, threads) as parallel, blas_threads(1),
+    with (_open_parallel(net, B, threads, backend, n, weighted) as parallel, blas_threads(1),
           np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore")):
+        theta = net.params  # in shared memory while helper processes train with us
+        # this epoch's shuffled copy, and a(L) of every row as the forward passes made them
+        X_epoch, T_epoch, outputs = parallel.X, parallel.T, parallel.outputs
         for epoch in range(1, epochs + 1):
             t0 = time.perf_counter()
             if schedule is not None:
@@ -255,18 +265,19 @@ def fit(
             np.take(X, order, axis=0, out=X_epoch, mode="clip")
             np.take(T, order, axis=0, out=T_epoch, mode="clip")
             scale = _batch_scale(None if sw is None else sw[order], starts, n, net.dtype)
+            if weighted:
+                parallel.scale[...] = scale
             grad_norm_sum = np.zeros(len(names))
 
             for i, s in enumerate(starts.tolist()):
                 e = min(s + B, n)
                 # forward (a(L) kept in outputs for the epoch's training loss) and backprop
-                rows = (X_epoch[s:e], T_epoch[s:e], scale[s:e] if weighted else 1.0 / (e - s), outputs[s:e])
                 norms = callbacks and i % every == 0
                 if parallel.split_update and not norms:  # gradient sum, L2 and update split over the threads
-                    parallel.step_update(*rows, theta, optimizer, decay if l2 else None)
+                    parallel.run_update(s, e, theta, optimizer, decay if l2 else None)
                     step += 1
                     continue
-                grad = parallel.step(*rows)
+                grad = parallel.run(s, e)
                 if l2:
                     decay(0, n_w)
                 if norms:
@@ -288,6 +299,17 @@ def fit(
             train_loss = float(batch_loss.mean())
             if close(epoch, step, train_loss, grad_norm_sum / n_sampled, t0):
                 break
+        del theta, X_epoch, T_epoch, outputs  # views into shared memory, released on leaving
 
     close.restore()
     return history
+
+
+def _open_parallel(net, batch_size: int, threads: int, backend: str, rows: int, weighted: bool):
+    """The step runner: helper processes when asked and available, else threads of this process."""
+    if backend == "processes" and threads > 1:
+        try:
+            return ProcessParallel(net, batch_size, threads, rows, weighted)
+        except (RuntimeError, OSError, ValueError, AssertionError):  # helpers busy (or we are a daemon) or not startable, no shared memory
+            threads = 1
+    return DataParallel(net, batch_size, threads, rows, weighted)

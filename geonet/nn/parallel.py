@@ -50,6 +50,28 @@ def choose_threads(sizes, batch_size: int, cpus: int | None = None) -> int:
     return max(1, min(cpus, by_size, batch_size))
 
 
+# helper processes (processes.py) for steps between these many matmul flops and the threads' threshold:
+# each shard's matmuls then last ≳ 20 µs, against a hand-over of ≈ 5 µs; and for fits of at least
+# FIT_FLOPS_FOR_PROCESSES in all, since the first fit of a process waits ≈ 0.3 s for its helpers
+MIN_FLOPS_FOR_PROCESSES = 4e6
+FIT_FLOPS_FOR_PROCESSES = 20e9
+
+
+def choose_parallel(sizes, batch_size: int, rows: int, epochs: int, cpus: int | None = None) -> tuple[str, int]:
+    """("threads", k) or ("processes", k): how a fit of ``epochs`` over ``rows`` rows uses the CPUs.
+
+    Threads for steps big enough to hide the GIL hand-overs (k = 1 for small nets); helper
+    processes, one shard each, for mid-size steps in fits long enough to pay their start.
+    """
+    cpus = cpu_count() if cpus is None else cpus
+    k = choose_threads(sizes, batch_size, cpus)
+    flops = step_flops(sizes, min(batch_size, rows))
+    steps = -(-rows // max(1, batch_size)) * max(1, epochs)
+    if k == 1 and cpus >= 2 and flops >= MIN_FLOPS_FOR_PROCESSES and flops * steps >= FIT_FLOPS_FOR_PROCESSES:
+        return "processes", 2
+    return "threads", k
+
+
 class _Worker:
     """A thread that runs one job at a time: ``submit(fn, *args)`` then ``wait()``."""
 
@@ -122,10 +144,18 @@ class DataParallel:
     (n, 1) column of row weights in the batch mean, outputs (n, n_L) receives a(L).  Returns the
     flat gradient of the batch (shard 0's buffer, overwritten by the next step).  Use as a
     context manager, or call ``close()``, to stop the worker threads.
+
+    Built with ``rows`` (and ``weighted``), it also holds a fit's epoch arrays ``X``, ``T``,
+    ``outputs`` (and the row-weight column ``scale``), and ``run(s, e)`` steps on rows [s, e) of
+    them: the interface :class:`~geonet.nn.processes.ProcessParallel` shares.
     """
 
-    def __init__(self, net, batch_size: int, threads: int):
+    def __init__(self, net, batch_size: int, threads: int, rows: int = 0, weighted: bool = False):
         self.threads = max(1, min(int(threads), int(batch_size)))
+        # the epoch's arrays, which a fit fills (rows of them): the same interface as ProcessParallel
+        self.X = np.empty((rows, net.sizes[0]), net.dtype)
+        self.T, self.outputs = (np.empty((rows, net.sizes[-1]), net.dtype) for _ in range(2))
+        self.scale = np.empty((rows, 1), net.dtype) if weighted else None
         shard = -(-batch_size // self.threads)
         self.workspaces = [Workspace(net, shard) for _ in range(self.threads)]
         self.grad = self.workspaces[0].grad
@@ -145,6 +175,18 @@ class DataParallel:
             edges = [n * i // k for i in range(k + 1)]
             self._bounds[n] = list(zip(edges[:-1], edges[1:]))
         return self._bounds[n]
+
+    def _rows(self, s: int, e: int) -> tuple:
+        return (self.X[s:e], self.T[s:e], 1.0 / (e - s) if self.scale is None else self.scale[s:e],
+                self.outputs[s:e])
+
+    def run(self, s: int, e: int) -> np.ndarray:
+        """``step`` on rows [s, e) of the epoch's arrays."""
+        return self.step(*self._rows(s, e))
+
+    def run_update(self, s: int, e: int, theta, optimizer, decay=None) -> np.ndarray:
+        """``step_update`` on rows [s, e) of the epoch's arrays."""
+        return self.step_update(*self._rows(s, e), theta, optimizer, decay)
 
     def step(self, x, t, scale, outputs) -> np.ndarray:
         if not self._workers:  # one thread: no shards, no hand-over

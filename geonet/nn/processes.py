@@ -1,0 +1,337 @@
+"""Data-parallel training steps on helper processes, for nets whose steps are too short for threads.
+
+parallel.py splits each mini-batch over threads of this process.  That pays only when a shard's
+matmuls are long (≈ 20 MFLOP): NumPy hands the GIL over at every matmul and element-wise call, and
+on a (64, 64) net at batch 256 (≈ 8 MFLOP a step) the hand-overs cost more than the halved work.
+Here the shards run in k − 1 helper processes and this one, each with its own interpreter:
+
+    this process                               helper r = 1 .. k−1
+    write the step's rows [s, e)
+    go[r].release()                    ──▶     go[r].acquire()
+    forward + backprop on shard 0              forward + backprop on shard r → grad_r, a(L) rows
+    done[r].acquire()                  ◀──     done[r].release()
+    ∂C/∂θ = Σ_r ∂C_r/∂θ, one optimiser step on θ (shared: the helpers read it at the next step)
+
+Each shard scales δ(L) by its rows' weight in the *whole* batch, as in parallel.py, so the shards'
+gradients add up to the batch gradient (equal to one process up to summation order).  θ, the
+epoch's shuffled rows, their weights, a(L) and every helper's gradient live in one shared-memory
+block for the length of a ``fit``.  The semaphores also order the memory: what one side wrote
+before a release, the other sees after its acquire.  Waits spin briefly (a step lasts ≈ 0.1 ms;
+waking a sleeping process costs about as much), then block, checking the other side is alive.
+
+Helpers are started once per Python process (spawned: a fresh interpreter, never a fork of this
+one and its threads) and kept for later fits, so an ensemble pays the ≈ 0.3 s start once.  They
+ignore Ctrl-C (this process stops them), end with this process, and end themselves if it dies.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import types
+import traceback
+from multiprocessing import shared_memory
+
+import numpy as np
+
+from .backprop import Workspace
+from .blas import set_threads
+from .network import Network
+
+# non-blocking tries (≈ 0.1 µs each) before a wait blocks, and how long a blocking wait lasts
+# before it checks that the other side is alive
+SPINS = 4000
+POLL = 0.05
+# seconds to wait for a helper to start (spawn, import NumPy and geonet.nn) or to answer
+START_TIMEOUT = 60.0
+
+_STEP, _UNBIND = 0, 1
+
+
+def _wait(sem, alive) -> bool:
+    """Acquire ``sem``: spin, then block in POLL slices; False as soon as ``alive()`` is False."""
+    acquire = sem.acquire
+    for _ in range(SPINS):
+        if acquire(False):
+            return True
+    while not acquire(True, POLL):
+        if not alive():
+            return False
+    return True
+
+
+def _layout(n_params: int, helpers: int, rows: int, n_in: int, n_out: int, weighted: bool, dtype: str):
+    """(name, shape, dtype) of every array in the shared block."""
+    fields = [("control", (2,), "int64"), ("failed", (max(helpers, 1),), "int64"),
+              ("theta", (n_params,), dtype), ("grads", (helpers, n_params), dtype),
+              ("X", (rows, n_in), dtype), ("T", (rows, n_out), dtype), ("outputs", (rows, n_out), dtype)]
+    if weighted:
+        fields.append(("scale", (rows, 1), dtype))
+    return fields
+
+
+def _nbytes(shape, dtype) -> int:
+    return (int(np.prod(shape)) * np.dtype(dtype).itemsize + 63) // 64 * 64  # 64-byte aligned
+
+
+def _views(buf, layout) -> dict[str, np.ndarray]:
+    arrays, offset = {}, 0
+    for name, shape, dtype in layout:
+        arrays[name] = np.ndarray(shape, dtype, buffer=buf, offset=offset)
+        offset += _nbytes(shape, dtype)
+    return arrays
+
+
+def shard_bounds(s: int, e: int, k: int) -> list[tuple[int, int]]:
+    """Row ranges of k shards of the batch [s, e), as equal as can be."""
+    n = e - s
+    edges = [s + n * i // k for i in range(k + 1)]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def _shard_step(ws: Workspace, arrays: dict, lo: int, hi: int, s: int, e: int) -> None:
+    out = ws.forward(arrays["X"][lo:hi])
+    arrays["outputs"][lo:hi] = out  # a(L) kept for the epoch's training loss
+    scale = arrays["scale"][lo:hi] if "scale" in arrays else 1.0 / (e - s)  # weight in the whole batch
+    ws.backward(arrays["T"][lo:hi], scale)
+
+
+# --- the helper process ---------------------------------------------------------------------------
+def _helper_main(conn, go, done, parent: int) -> None:
+    """A helper's life: wait for a fit to bind it, run its steps, unbind; until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the training process's to handle
+    set_threads(1)  # one core each: the shards are the parallelism
+    alive = lambda: os.getppid() == parent  # noqa: E731  (re-parented: the training process died)
+    while True:
+        if not conn.poll(POLL):
+            if not alive():
+                return
+            continue
+        job = conn.recv()
+        if job is None:
+            return
+        try:
+            _run_fit(job, conn, go, done, alive)
+        except BaseException:  # noqa: BLE001  (reported to the training process, which raises)
+            conn.send(traceback.format_exc())
+
+
+def _run_fit(job: dict, conn, go, done, alive) -> None:
+    shm = shared_memory.SharedMemory(name=job["shm"])
+    try:
+        _steps(_views(shm.buf, job["layout"]), job, conn, go, done, alive)
+    finally:
+        shm.close()  # the views into the block died with _steps' frame
+
+
+def _steps(arrays: dict, job: dict, conn, go, done, alive) -> None:
+    rank, k = job["rank"], job["processes"]
+    net = Network(job["sizes"], job["activation"], job["output"], job["cost"], job["dtype"],
+                  params=np.zeros(arrays["theta"].shape, job["dtype"]))
+    net._share(arrays["theta"], copy=False)  # read θ where the training process updates it
+    ws = Workspace(net, job["shard"], grad=arrays["grads"][rank - 1])
+    conn.send(None)  # bound
+    control, failed = arrays["control"], arrays["failed"]
+    while True:
+        if not _wait(go, alive):
+            return
+        s, e = int(control[0]), int(control[1])
+        if s < 0:  # unbind
+            done.release()
+            return
+        try:
+            lo, hi = shard_bounds(s, e, k)[rank]
+            _shard_step(ws, arrays, lo, hi, s, e)
+        except BaseException:  # noqa: BLE001  (reported; the training process raises)
+            failed[rank - 1] = 1
+            conn.send(traceback.format_exc())
+        done.release()
+
+
+# --- the pool of helpers --------------------------------------------------------------------------
+class _Helper:
+    def __init__(self, ctx):
+        self.go, self.done = ctx.Semaphore(0), ctx.Semaphore(0)
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_helper_main, args=(child, self.go, self.done, os.getpid()),
+                                   name="geonet-shard", daemon=True)
+        # a spawned child first re-runs the caller's __main__ module (to find what it pickled there);
+        # the helper needs nothing from it, and an unguarded user script must not run twice
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            self.process.start()
+        finally:
+            sys.modules["__main__"] = main
+        child.close()
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def receive(self, timeout: float):
+        """The helper's next message, or RuntimeError when it dies or stays silent."""
+        waited = 0.0
+        while not self.conn.poll(POLL):
+            waited += POLL
+            if not self.alive() or waited > timeout:
+                raise RuntimeError(f"a training helper process stopped answering (exit code {self.process.exitcode})")
+        return self.conn.recv()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(1.0)
+        if self.process.is_alive():
+            self.process.terminate()
+
+
+_POOL: list[_Helper] = []
+_POOL_LOCK = threading.Lock()  # one fit at a time uses the helpers; a second one runs alone
+_LEFTOVER: list[shared_memory.SharedMemory] = []  # blocks still viewed by a caller when released
+
+
+def _take_helpers(k: int) -> list[_Helper]:
+    """k live helpers, started if needed; the caller holds _POOL_LOCK."""
+    _POOL[:] = [h for h in _POOL if h.alive()]
+    ctx = multiprocessing.get_context("spawn")
+    while len(_POOL) < k:
+        _POOL.append(_Helper(ctx))
+    return _POOL[:k]
+
+
+@atexit.register
+def _stop_helpers() -> None:
+    for helper in _POOL:
+        helper.stop()
+    _POOL.clear()
+    _close_leftovers()
+
+
+def _close_leftovers() -> None:
+    for shm in list(_LEFTOVER):
+        try:
+            shm.close()
+            _LEFTOVER.remove(shm)
+        except BufferError:
+            pass
+
+
+class ProcessParallel:
+    """Training steps on ``processes`` shards of mini-batches, shard 0 here and the rest on helpers.
+
+    Built for a fit on ``rows`` rows: ``X``, ``T``, ``outputs`` (and ``scale`` with row weights) are
+    the epoch's arrays, in shared memory, which the caller fills; while it is open, the network's
+    parameters live in shared memory too (put back by ``close``).  ``run(s, e)`` runs the step on
+    rows [s, e) and returns the flat batch gradient.  Raises RuntimeError when the helpers cannot
+    be started or shared memory cannot be had; the caller then trains in one process.
+    """
+
+    split_update = False
+
+    def __init__(self, net, batch_size: int, processes: int, rows: int, weighted: bool = False):
+        if not _POOL_LOCK.acquire(blocking=False):
+            raise RuntimeError("the helper processes are in use by another fit")
+        self._locked = True
+        self.net, self.shm, self._original, self.helpers = net, None, None, []
+        try:
+            _close_leftovers()
+            self.k = max(2, int(processes))
+            self.helpers = _take_helpers(self.k - 1)
+            dtype = str(net.dtype)
+            layout = _layout(len(net.params), self.k - 1, rows, net.sizes[0], net.sizes[-1], weighted, dtype)
+            self.shm = shared_memory.SharedMemory(create=True, size=sum(_nbytes(s, d) for _, s, d in layout))
+            self.arrays = _views(self.shm.buf, layout)
+            self.arrays["failed"][:] = 0
+            self._original = net._share(self.arrays["theta"])
+            shard = -(-int(batch_size) // self.k)
+            self.ws = Workspace(net, max(shard, self.k))
+            self.grad = self.ws.grad
+            self.X, self.T, self.outputs = self.arrays["X"], self.arrays["T"], self.arrays["outputs"]
+            self.scale = self.arrays.get("scale")
+            job = {"shm": self.shm.name, "layout": layout, "processes": self.k, "shard": shard,
+                   "sizes": net.sizes, "activation": net.activation, "output": net.output, "cost": net.cost,
+                   "dtype": dtype}
+            for rank, helper in enumerate(self.helpers, 1):
+                helper.conn.send({**job, "rank": rank})
+            self._bound = []
+            for helper in self.helpers:
+                answer = helper.receive(START_TIMEOUT)
+                if answer is not None:
+                    raise RuntimeError(f"a training helper process failed to start: {answer.strip().splitlines()[-1]}")
+                self._bound.append(helper)
+        except BaseException:
+            self.close()
+            raise
+
+    def run(self, s: int, e: int) -> np.ndarray:
+        """Forward and backprop on rows [s, e) split over the processes; the summed flat gradient."""
+        if e - s < self.k:  # too few rows to give every process one: all here
+            _shard_step(self.ws, self.arrays, s, e, s, e)
+            return self.grad
+        control = self.arrays["control"]
+        control[0], control[1] = s, e
+        for helper in self.helpers:
+            helper.go.release()
+        lo, hi = shard_bounds(s, e, self.k)[0]
+        error = None
+        try:
+            _shard_step(self.ws, self.arrays, lo, hi, s, e)
+        except BaseException as exc:  # the helpers still have to be waited for
+            error = exc
+        self._collect()
+        if error is not None:
+            raise error
+        for g in self.arrays["grads"]:
+            self.grad += g  # ∂C/∂θ = Σ_shards ∂C_shard/∂θ
+        return self.grad
+
+    def _collect(self) -> None:
+        """Wait for every helper's step; raise the first failure."""
+        failed, problems = self.arrays["failed"], []
+        for rank, helper in enumerate(self.helpers, 1):
+            if not _wait(helper.done, helper.alive):
+                problems.append(f"a training helper process died (exit code {helper.process.exitcode})")
+                continue
+            if failed[rank - 1]:
+                failed[rank - 1] = 0
+                text = helper.receive(START_TIMEOUT)
+                problems.append(f"a training helper process failed: {text.strip().splitlines()[-1]}")
+        if problems:
+            raise RuntimeError(problems[0])
+
+    def close(self) -> None:
+        """Unbind the helpers, put the parameters back in the network's own array, free the block."""
+        helpers, self._bound = getattr(self, "_bound", []), []
+        if helpers:
+            self.arrays["control"][0] = -1
+            for helper in helpers:
+                helper.go.release()
+            for helper in helpers:
+                _wait(helper.done, helper.alive)
+        if self._original is not None:
+            self.net._share(self._original)  # copies the trained θ back
+            self._original = None
+        for name in ("arrays", "X", "T", "outputs", "scale", "ws", "grad"):
+            self.__dict__.pop(name, None)
+        if self.shm is not None:
+            self.shm.unlink()
+            try:
+                self.shm.close()
+            except BufferError:  # the caller still holds a view: closed at the next fit or at exit
+                _LEFTOVER.append(self.shm)
+            self.shm = None
+        if self._locked:
+            self._locked = False
+            _POOL_LOCK.release()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

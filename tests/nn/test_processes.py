@@ -1,0 +1,124 @@
+"""Data-parallel steps on helper processes (geonet/nn/processes.py): same training as one process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from geonet.nn import Network, fit, make_optimizer
+from geonet.nn import processes
+from geonet.nn.parallel import choose_parallel
+
+
+def _data(rng, n=1000, d=6, k=4):
+    X = rng.normal(size=(n, d)).astype(np.float32)
+    y = (X[:, 0] * 2 + np.sin(X[:, 1] * 3) > 0).astype(int) + 2 * (X[:, 2] > 0.5)
+    return X, y % k
+
+
+def _fit(backend, threads, X, y, **kw):
+    net = Network([X.shape[1], 16, 12, 4], "relu", "softmax", dtype="float64", rng=np.random.default_rng(3))
+    params = net.params
+    history = fit(net, X, y, make_optimizer(kw.pop("optimizer", "adam"), lr=0.01), epochs=3, batch_size=96,
+                  rng=np.random.default_rng(5), threads=threads, backend=backend, **kw)
+    return net, params, history
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fit_on_helper_processes_matches_one_process(rng, optimizer, weighted):
+    X, y = _data(rng)  # 1000 rows at batch 96: a ragged last batch of 40
+    sw = rng.uniform(0.1, 3.0, len(X)) if weighted else None
+    norms = {"one": [], "two": []}
+    one, _, h1 = _fit("threads", 1, X, y, optimizer=optimizer, l2=1e-3, sample_weight=sw,
+                      callbacks=[lambda e: norms["one"].append(e.grad_norms["W1"])])
+    two, params, h2 = _fit("processes", 2, X, y, optimizer=optimizer, l2=1e-3, sample_weight=sw,
+                           callbacks=[lambda e: norms["two"].append(e.grad_norms["W1"])])
+    np.testing.assert_allclose(two.params, one.params, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(h2.train_loss, h1.train_loss, rtol=1e-10)
+    np.testing.assert_allclose(norms["two"], norms["one"], rtol=1e-9)
+    assert two.params is params  # the network's own array again, not the shared block
+    assert not np.allclose(two.params, Network([6, 16, 12, 4], dtype="float64", rng=np.random.default_rng(3)).params)
+
+
+def test_helpers_are_reused_and_leave_no_shared_memory(rng):
+    X, y = _data(rng)
+    before = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+    _fit("processes", 2, X, y)
+    pids = [h.process.pid for h in processes._POOL]
+    _fit("processes", 2, X, y)
+    assert pids and [h.process.pid for h in processes._POOL] == pids
+    if os.path.isdir("/dev/shm"):
+        assert set(os.listdir("/dev/shm")) <= before
+
+
+def test_a_dead_helper_is_an_error_and_the_next_fit_starts_a_new_one(rng):
+    X, y = _data(rng)
+    _fit("processes", 2, X, y)  # make sure the pool is up
+    victim = processes._POOL[0].process.pid
+
+    def kill(event):
+        if event.epoch == 1:
+            os.kill(victim, signal.SIGKILL)
+
+    with pytest.raises(RuntimeError, match="helper process died"):
+        _fit("processes", 2, X, y, callbacks=[kill])
+    net, params, _ = _fit("processes", 2, X, y)
+    assert processes._POOL[0].process.pid != victim
+    assert net.params is params and np.all(np.isfinite(params))
+
+
+def test_an_error_in_this_process_leaves_the_helpers_usable(rng):
+    X, y = _data(rng)
+
+    def boom(event):
+        raise ValueError("callback failed")
+
+    with pytest.raises(ValueError, match="callback failed"):
+        _fit("processes", 2, X, y, callbacks=[boom])
+    one, _, _ = _fit("threads", 1, X, y)
+    two, _, _ = _fit("processes", 2, X, y)
+    np.testing.assert_allclose(two.params, one.params, rtol=1e-9, atol=1e-11)
+
+
+def test_an_unguarded_script_runs_once(tmp_path: Path):
+    """Spawned helpers must not re-run the caller's __main__ (a script without a __name__ guard)."""
+    script = tmp_path / "train.py"
+    script.write_text(textwrap.dedent("""
+        import numpy as np
+        from geonet.nn import Network, fit, make_optimizer
+        print("script body ran", flush=True)
+        X = np.random.default_rng(0).normal(size=(500, 5))
+        y = (X[:, 0] > 0).astype(int)
+        net = Network([5, 8, 2], dtype="float64", rng=np.random.default_rng(0))
+        fit(net, X, y, make_optimizer("adam"), epochs=2, batch_size=50, threads=2, backend="processes")
+        from geonet.nn import processes
+        print("helpers", len(processes._POOL), flush=True)
+    """))
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("script body ran") == 1
+    assert "helpers 1" in out.stdout
+
+
+def test_backend_choice_follows_problem_size():
+    assert choose_parallel((10, 64, 64, 9), 256, 200_000, 10, cpus=2) == ("processes", 2)
+    assert choose_parallel((10, 64, 64, 9), 256, 2_000, 10, cpus=2) == ("threads", 1)  # too short to pay
+    assert choose_parallel((10, 64, 64, 9), 256, 200_000, 10, cpus=1) == ("threads", 1)
+    assert choose_parallel((7, 32, 9), 64, 1_000_000, 100, cpus=2) == ("threads", 1)  # steps too small
+    assert choose_parallel((10, 256, 256, 9), 1024, 200_000, 10, cpus=2) == ("threads", 2)
+
+
+def test_unknown_backend_is_refused(rng):
+    X, y = _data(rng, n=50)
+    with pytest.raises(ValueError, match="backend"):
+        _fit("gpu", 2, X, y)
