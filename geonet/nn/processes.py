@@ -3,21 +3,27 @@
 parallel.py splits each mini-batch over threads of this process.  That pays only when a shard's
 matmuls are long (≈ 20 MFLOP): NumPy hands the GIL over at every matmul and element-wise call, and
 on a (64, 64) net at batch 256 (≈ 8 MFLOP a step) the hand-overs cost more than the halved work.
-Here the shards run in k − 1 helper processes and this one, each with its own interpreter:
+Here the shards run in helper processes and this one, each with its own interpreter:
 
     this process                               helper r = 1 .. k−1
     write the step's rows [s, e)
-    go[r].release()                    ──▶     go[r].acquire()
-    forward + backprop on shard 0              forward + backprop on shard r → grad_r, a(L) rows
-    done[r].acquire()                  ◀──     done[r].release()
-    ∂C/∂θ = Σ_r ∂C_r/∂θ, one optimiser step on θ (shared: the helpers read it at the next step)
+    ticket[r].release(), go[r].release() ──▶   go[r].acquire()
+    forward + backprop on shard 0              ticket[r].acquire() (non-blocking): the shard is its
+    ticket[r].acquire() (non-blocking)?        forward + backprop on shard r → grad_r, a(L) rows
+      yes: the helper has not started:         done[r].release()
+           run shard r here
+      no:  done[r].acquire()           ◀──
+    ∂C/∂θ = Σ_r ∂C_r/∂θ in shard order, one optimiser step on θ (shared: read at the next step)
 
-Each shard scales δ(L) by its rows' weight in the *whole* batch, as in parallel.py, so the shards'
-gradients add up to the batch gradient (equal to one process up to summation order).  θ, the
-epoch's shuffled rows, their weights, a(L) and every helper's gradient live in one shared-memory
-block for the length of a ``fit``.  The semaphores also order the memory: what one side wrote
-before a release, the other sees after its acquire.  Waits spin briefly (a step lasts ≈ 0.1 ms;
-waking a sleeping process costs about as much), then block, checking the other side is alive.
+The shards are fixed by the batch alone and each is computed the same way wherever it runs, so who
+runs it does not change the result: a helper descheduled by another program's load costs this
+process one extra shard, never a stall of the whole step.  Each shard scales δ(L) by its rows'
+weight in the *whole* batch, as in parallel.py, so the shards' gradients add up to the batch
+gradient (equal to one process up to summation order).  θ, the epoch's shuffled rows, their
+weights, a(L) and the helpers' gradients live in one shared-memory block for the length of a
+``fit``.  The semaphores also order the memory: what one side wrote before a release, the other
+sees after its acquire.  Waits spin briefly (a step lasts ≈ 0.1 ms; waking a sleeping process
+costs about as much), then block, checking that the other side is alive.
 
 Helpers are started once per Python process (spawned: a fresh interpreter, never a fork of this
 one and its threads) and kept for later fits, so an ensemble pays the ≈ 0.3 s start once.  They
@@ -32,6 +38,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import types
 import traceback
 from multiprocessing import shared_memory
@@ -49,7 +56,12 @@ POLL = 0.05
 # seconds to wait for a helper to start (spawn, import NumPy and geonet.nn) or to answer
 START_TIMEOUT = 60.0
 
-_STEP, _UNBIND = 0, 1
+# a helper whose shard ends more than LATE × this process's own shard time after it, LATE_STEPS steps
+# in a row, has lost its core to other work: this process then runs every shard itself for SOLO_STEPS
+# steps before offering them again.  Who runs a shard never changes the result, only the time.
+LATE = 0.5
+LATE_STEPS = 3
+SOLO_STEPS = 200
 
 
 def _wait(sem, alive) -> bool:
@@ -101,7 +113,7 @@ def _shard_step(ws: Workspace, arrays: dict, lo: int, hi: int, s: int, e: int) -
 
 
 # --- the helper process ---------------------------------------------------------------------------
-def _helper_main(conn, go, done, parent: int) -> None:
+def _helper_main(conn, go, ticket, done, parent: int) -> None:
     """A helper's life: wait for a fit to bind it, run its steps, unbind; until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the training process's to handle
     set_threads(1)  # one core each: the shards are the parallelism
@@ -115,49 +127,53 @@ def _helper_main(conn, go, done, parent: int) -> None:
         if job is None:
             return
         try:
-            _run_fit(job, conn, go, done, alive)
+            _run_fit(job, conn, go, ticket, done, alive)
         except BaseException:  # noqa: BLE001  (reported to the training process, which raises)
-            conn.send(traceback.format_exc())
+            conn.send((job["shm"], traceback.format_exc()))
 
 
-def _run_fit(job: dict, conn, go, done, alive) -> None:
+def _run_fit(job: dict, conn, go, ticket, done, alive) -> None:
     shm = shared_memory.SharedMemory(name=job["shm"])
     try:
-        _steps(_views(shm.buf, job["layout"]), job, conn, go, done, alive)
+        _steps(_views(shm.buf, job["layout"]), job, conn, go, ticket, done, alive)
     finally:
         shm.close()  # the views into the block died with _steps' frame
 
 
-def _steps(arrays: dict, job: dict, conn, go, done, alive) -> None:
+def _steps(arrays: dict, job: dict, conn, go, ticket, done, alive) -> None:
     rank, k = job["rank"], job["processes"]
     net = Network(job["sizes"], job["activation"], job["output"], job["cost"], job["dtype"],
                   params=np.zeros(arrays["theta"].shape, job["dtype"]))
     net._share(arrays["theta"], copy=False)  # read θ where the training process updates it
     ws = Workspace(net, job["shard"], grad=arrays["grads"][rank - 1])
-    conn.send(None)  # bound
+    while go.acquire(False):  # go's left from the last fit, which ended before this helper saw them
+        pass
+    conn.send((job["shm"], None))  # bound (messages name their fit: a late one is told apart)
     control, failed = arrays["control"], arrays["failed"]
     while True:
         if not _wait(go, alive):
             return
         s, e = int(control[0]), int(control[1])
         if s < 0:  # unbind
-            done.release()
             return
+        if not ticket.acquire(False):  # the training process ran this shard itself (or a stale go)
+            continue
         try:
             lo, hi = shard_bounds(s, e, k)[rank]
             _shard_step(ws, arrays, lo, hi, s, e)
         except BaseException:  # noqa: BLE001  (reported; the training process raises)
             failed[rank - 1] = 1
-            conn.send(traceback.format_exc())
+            conn.send((job["shm"], traceback.format_exc()))
         done.release()
 
 
 # --- the pool of helpers --------------------------------------------------------------------------
 class _Helper:
     def __init__(self, ctx):
-        self.go, self.done = ctx.Semaphore(0), ctx.Semaphore(0)
+        self.go, self.ticket, self.done = ctx.Semaphore(0), ctx.Semaphore(0), ctx.Semaphore(0)
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_helper_main, args=(child, self.go, self.done, os.getpid()),
+        self.process = ctx.Process(target=_helper_main,
+                                   args=(child, self.go, self.ticket, self.done, os.getpid()),
                                    name="geonet-shard", daemon=True)
         # a spawned child first re-runs the caller's __main__ module (to find what it pickled there);
         # the helper needs nothing from it, and an unguarded user script must not run twice
@@ -172,14 +188,19 @@ class _Helper:
     def alive(self) -> bool:
         return self.process.is_alive()
 
-    def receive(self, timeout: float):
-        """The helper's next message, or RuntimeError when it dies or stays silent."""
+    def receive(self, fit: str, timeout: float):
+        """The helper's next message about ``fit`` (None: bound; else a traceback), skipping
+        late answers about earlier fits; RuntimeError when it dies or stays silent."""
         waited = 0.0
-        while not self.conn.poll(POLL):
-            waited += POLL
-            if not self.alive() or waited > timeout:
-                raise RuntimeError(f"a training helper process stopped answering (exit code {self.process.exitcode})")
-        return self.conn.recv()
+        while True:
+            while not self.conn.poll(POLL):
+                waited += POLL
+                if not self.alive() or waited > timeout:
+                    raise RuntimeError(f"a training helper process stopped answering (exit code "
+                                       f"{self.process.exitcode})")
+            about, message = self.conn.recv()
+            if about == fit:
+                return message
 
     def stop(self) -> None:
         try:
@@ -250,7 +271,11 @@ class ProcessParallel:
             self.arrays["failed"][:] = 0
             self._original = net._share(self.arrays["theta"])
             shard = -(-int(batch_size) // self.k)
+            self._bounds: dict[int, list[tuple[int, int]]] = {}
             self.ws = Workspace(net, max(shard, self.k))
+            # where this process runs a helper's shard that the helper had not started
+            self.spare = [Workspace(net, shard) for _ in self.helpers]
+            self._late, self._solo = 0, 0  # steps in a row a helper was late; steps left to run alone
             self.grad = self.ws.grad
             self.X, self.T, self.outputs = self.arrays["X"], self.arrays["T"], self.arrays["outputs"]
             self.scale = self.arrays.get("scale")
@@ -261,63 +286,96 @@ class ProcessParallel:
                 helper.conn.send({**job, "rank": rank})
             self._bound = []
             for helper in self.helpers:
-                answer = helper.receive(START_TIMEOUT)
+                answer = helper.receive(self.shm.name, START_TIMEOUT)
                 if answer is not None:
                     raise RuntimeError(f"a training helper process failed to start: {answer.strip().splitlines()[-1]}")
+                while helper.done.acquire(False):  # its answer to the last fit's unbind, if any
+                    pass
                 self._bound.append(helper)
         except BaseException:
+            for helper in self.helpers:
+                if helper not in getattr(self, "_bound", []):  # in an unknown state: replaced next time
+                    helper.process.kill()
+                    helper.process.join(1.0)
             self.close()
             raise
 
     def run(self, s: int, e: int) -> np.ndarray:
         """Forward and backprop on rows [s, e) split over the processes; the summed flat gradient."""
-        if e - s < self.k:  # too few rows to give every process one: all here
+        n = e - s
+        if n < self.k:  # too few rows to give every process one: all here
             _shard_step(self.ws, self.arrays, s, e, s, e)
             return self.grad
-        control = self.arrays["control"]
-        control[0], control[1] = s, e
-        for helper in self.helpers:
-            helper.go.release()
-        lo, hi = shard_bounds(s, e, self.k)[0]
+        if n not in self._bounds:
+            self._bounds[n] = shard_bounds(0, n, self.k)
+        bounds = [(s + lo, s + hi) for lo, hi in self._bounds[n]]
+        offer = self._solo == 0
+        if offer:
+            control = self.arrays["control"]
+            control[0], control[1] = s, e
+            for helper in self.helpers:
+                helper.ticket.release()
+                helper.go.release()
+        else:
+            self._solo -= 1
         error = None
+        t0 = time.perf_counter()
         try:
-            _shard_step(self.ws, self.arrays, lo, hi, s, e)
-        except BaseException as exc:  # the helpers still have to be waited for
+            _shard_step(self.ws, self.arrays, *bounds[0], s, e)
+        except BaseException as exc:  # the helpers' shards still have to be settled
             error = exc
-        self._collect()
+        t1 = time.perf_counter()
+        grads = self._collect(bounds, s, e, error is None, offer)
         if error is not None:
             raise error
-        for g in self.arrays["grads"]:
-            self.grad += g  # ∂C/∂θ = Σ_shards ∂C_shard/∂θ
+        if offer:  # a helper much slower than this process (its core is busy elsewhere): go alone a while
+            late = time.perf_counter() - t1 > LATE * (t1 - t0)
+            self._late = self._late + 1 if late else 0
+            if self._late >= LATE_STEPS:
+                self._solo, self._late = SOLO_STEPS, 0
+        for g in grads:
+            self.grad += g  # ∂C/∂θ = Σ_shards ∂C_shard/∂θ, in shard order
         return self.grad
 
-    def _collect(self) -> None:
-        """Wait for every helper's step; raise the first failure."""
-        failed, problems = self.arrays["failed"], []
+    def _collect(self, bounds, s: int, e: int, compute: bool, offered: bool = True) -> list[np.ndarray]:
+        """Each helper's shard gradient: run here if the helper had not claimed it (or was not
+        offered it), else waited for.  Raises the first failure (after settling every shard)."""
+        failed, grads, problems = self.arrays["failed"], [], []
         for rank, helper in enumerate(self.helpers, 1):
+            if not offered or helper.ticket.acquire(False):  # unclaimed: the helper is descheduled, or dead
+                if not helper.alive():
+                    problems.append(RuntimeError(f"a training helper process died (exit code {helper.process.exitcode})"))
+                elif compute and not problems:
+                    try:
+                        _shard_step(self.spare[rank - 1], self.arrays, *bounds[rank], s, e)
+                        grads.append(self.spare[rank - 1].grad)
+                    except BaseException as exc:
+                        problems.append(exc)
+                continue
             if not _wait(helper.done, helper.alive):
-                problems.append(f"a training helper process died (exit code {helper.process.exitcode})")
+                problems.append(RuntimeError(f"a training helper process died (exit code {helper.process.exitcode})"))
                 continue
             if failed[rank - 1]:
                 failed[rank - 1] = 0
-                text = helper.receive(START_TIMEOUT)
-                problems.append(f"a training helper process failed: {text.strip().splitlines()[-1]}")
+                text = helper.receive(self.shm.name, START_TIMEOUT)
+                problems.append(RuntimeError(f"a training helper process failed: {text.strip().splitlines()[-1]}"))
+                continue
+            grads.append(self.arrays["grads"][rank - 1])
         if problems:
-            raise RuntimeError(problems[0])
+            raise problems[0]
+        return grads
 
     def close(self) -> None:
         """Unbind the helpers, put the parameters back in the network's own array, free the block."""
         helpers, self._bound = getattr(self, "_bound", []), []
-        if helpers:
-            self.arrays["control"][0] = -1
+        if helpers:  # every step is settled: no helper holds a shard; tell them, without waiting
+            self.arrays["control"][0] = -1  # (one descheduled may read it late: its mapping outlives the unlink)
             for helper in helpers:
                 helper.go.release()
-            for helper in helpers:
-                _wait(helper.done, helper.alive)
         if self._original is not None:
             self.net._share(self._original)  # copies the trained θ back
             self._original = None
-        for name in ("arrays", "X", "T", "outputs", "scale", "ws", "grad"):
+        for name in ("arrays", "X", "T", "outputs", "scale", "ws", "spare", "grad"):
             self.__dict__.pop(name, None)
         if self.shm is not None:
             self.shm.unlink()

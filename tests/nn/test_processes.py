@@ -67,12 +67,34 @@ def test_a_dead_helper_is_an_error_and_the_next_fit_starts_a_new_one(rng):
     def kill(event):
         if event.epoch == 1:
             os.kill(victim, signal.SIGKILL)
+            processes._POOL[0].process.join(10)  # dead, not only signalled
 
     with pytest.raises(RuntimeError, match="helper process died"):
         _fit("processes", 2, X, y, callbacks=[kill])
     net, params, _ = _fit("processes", 2, X, y)
     assert processes._POOL[0].process.pid != victim
     assert net.params is params and np.all(np.isfinite(params))
+
+
+def test_a_stopped_helper_does_not_stall_training(rng):
+    """A helper that gets no CPU (here SIGSTOP) leaves its shards to this process: same result."""
+    X, y = _data(rng)
+    _fit("processes", 2, X, y)
+    helper = processes._POOL[0].process
+
+    def stop(event):
+        if event.epoch == 1:
+            os.kill(helper.pid, signal.SIGSTOP)
+
+    try:
+        two, _, _ = _fit("processes", 2, X, y, callbacks=[stop])
+    finally:
+        os.kill(helper.pid, signal.SIGCONT)
+    one, _, _ = _fit("threads", 1, X, y)
+    np.testing.assert_allclose(two.params, one.params, rtol=1e-9, atol=1e-11)
+    again, _, _ = _fit("processes", 2, X, y)  # the helper catches up and serves the next fit
+    np.testing.assert_allclose(again.params, one.params, rtol=1e-9, atol=1e-11)
+    assert helper.is_alive()
 
 
 def test_an_error_in_this_process_leaves_the_helpers_usable(rng):
