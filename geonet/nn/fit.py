@@ -250,7 +250,7 @@ def fit(
             np.multiply(theta[lo:hi], l2, out=l2_buf[lo:hi])
             parallel.grad[lo:hi] += l2_buf[lo:hi]  # ∂/∂W (½ λ ‖W‖²) = λ W
 
-    with (_open_parallel(net, B, threads, backend, n, weighted) as parallel, blas_threads(1),
+    with (_open_parallel(net, B, threads, backend, n, weighted, optimizer, l2) as parallel, blas_threads(1),
           np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore")):
         theta = net.params  # in shared memory while helper processes train with us
         # this epoch's shuffled copy, and a(L) of every row as the forward passes made them
@@ -273,7 +273,7 @@ def fit(
                 e = min(s + B, n)
                 # forward (a(L) kept in outputs for the epoch's training loss) and backprop
                 norms = callbacks and i % every == 0
-                if parallel.split_update and not norms:  # gradient sum, L2 and update split over the threads
+                if parallel.split_update and not norms:  # gradient sum, L2 and update split over the cores
                     parallel.run_update(s, e, theta, optimizer, decay if l2 else None)
                     step += 1
                     continue
@@ -305,11 +305,11 @@ def fit(
     return history
 
 
-def _open_parallel(net, batch_size: int, threads: int, backend: str, rows: int, weighted: bool):
+def _open_parallel(net, batch_size: int, threads: int, backend: str, rows: int, weighted: bool, optimizer, l2):
     """The step runner: helper processes when asked and available, else threads of this process."""
     if backend == "processes" and threads > 1:
         try:
-            return ProcessParallel(net, batch_size, threads, rows, weighted)
+            return ProcessParallel(net, batch_size, threads, rows, weighted, optimizer, l2)
         except (RuntimeError, OSError, ValueError, AssertionError):  # helpers busy (or we are a daemon) or not startable, no shared memory
             threads = 1
     return DataParallel(net, batch_size, threads, rows, weighted)

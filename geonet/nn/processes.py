@@ -33,6 +33,7 @@ ignore Ctrl-C (this process stops them), end with this process, and end themselv
 from __future__ import annotations
 
 import atexit
+import copy
 import multiprocessing
 import os
 import signal
@@ -62,6 +63,11 @@ START_TIMEOUT = 60.0
 LATE = 0.5
 LATE_STEPS = 3
 SOLO_STEPS = 200
+# parameters from which the optimiser's update is split over the processes too (one more hand-over,
+# ≈ 2 µs, against Adam's ≈ 3 ns a parameter)
+MIN_PARAMS_TO_SPLIT_UPDATE = 2048
+
+_STEP, _UPDATE = 0, 1
 
 
 def _wait(sem, alive) -> bool:
@@ -76,10 +82,12 @@ def _wait(sem, alive) -> bool:
     return True
 
 
-def _layout(n_params: int, helpers: int, rows: int, n_in: int, n_out: int, weighted: bool, dtype: str):
+def _layout(n_params: int, helpers: int, rows: int, n_in: int, n_out: int, weighted: bool, dtype: str,
+            n_buffers: int):
     """(name, shape, dtype) of every array in the shared block."""
-    fields = [("control", (2,), "int64"), ("failed", (max(helpers, 1),), "int64"),
-              ("theta", (n_params,), dtype), ("grads", (helpers, n_params), dtype),
+    fields = [("control", (3,), "int64"), ("hyper", (2,), "float64"), ("failed", (max(helpers, 1),), "int64"),
+              ("theta", (n_params,), dtype), ("grads", (helpers + 1, n_params), dtype),
+              ("opt", (n_buffers, n_params), dtype),
               ("X", (rows, n_in), dtype), ("T", (rows, n_out), dtype), ("outputs", (rows, n_out), dtype)]
     if weighted:
         fields.append(("scale", (rows, 1), dtype))
@@ -103,6 +111,26 @@ def shard_bounds(s: int, e: int, k: int) -> list[tuple[int, int]]:
     n = e - s
     edges = [s + n * i // k for i in range(k + 1)]
     return list(zip(edges[:-1], edges[1:]))
+
+
+def param_range(n_params: int, part: int, k: int) -> tuple[int, int]:
+    """The parameters [lo, hi) whose update process ``part`` of k runs."""
+    return n_params * part // k, n_params * (part + 1) // k
+
+
+def _update_part(arrays: dict, optimizer, l2: float, n_w: int, part: int, k: int, buf: np.ndarray) -> None:
+    """Parameters of ``part``: the shards' gradients summed into row 0 (in shard order), the L2
+    term, then the optimiser's update.  The same arithmetic wherever it runs."""
+    grads, theta = arrays["grads"], arrays["theta"]
+    lo, hi = param_range(len(theta), part, k)
+    grad = grads[0]
+    for g in grads[1:]:
+        grad[lo:hi] += g[lo:hi]  # ∂C/∂θ = Σ_shards ∂C_shard/∂θ
+    top = min(hi, n_w)
+    if l2 and lo < top:
+        np.multiply(theta[lo:top], l2, out=buf[lo:top])
+        grad[lo:top] += buf[lo:top]  # ∂/∂W (½ λ ‖W‖²) = λ W  (weights only)
+    optimizer.update(theta, grad, lo, hi)
 
 
 def _shard_step(ws: Workspace, arrays: dict, lo: int, hi: int, s: int, e: int) -> None:
@@ -145,7 +173,12 @@ def _steps(arrays: dict, job: dict, conn, go, ticket, done, alive) -> None:
     net = Network(job["sizes"], job["activation"], job["output"], job["cost"], job["dtype"],
                   params=np.zeros(arrays["theta"].shape, job["dtype"]))
     net._share(arrays["theta"], copy=False)  # read θ where the training process updates it
-    ws = Workspace(net, job["shard"], grad=arrays["grads"][rank - 1])
+    ws = Workspace(net, job["shard"], grad=arrays["grads"][rank])
+    optimizer = job["optimizer"]  # a copy without state: its buffers are the shared ones
+    if optimizer is not None:
+        optimizer._buffers, optimizer._shape = list(arrays["opt"]), (arrays["theta"].shape, arrays["theta"].dtype)
+    buf = np.empty_like(arrays["theta"])
+    hyper = arrays["hyper"]
     while go.acquire(False):  # go's left from the last fit, which ended before this helper saw them
         pass
     conn.send((job["shm"], None))  # bound (messages name their fit: a late one is told apart)
@@ -156,11 +189,15 @@ def _steps(arrays: dict, job: dict, conn, go, ticket, done, alive) -> None:
         s, e = int(control[0]), int(control[1])
         if s < 0:  # unbind
             return
-        if not ticket.acquire(False):  # the training process ran this shard itself (or a stale go)
+        if not ticket.acquire(False):  # the training process ran this part itself (or a stale go)
             continue
         try:
-            lo, hi = shard_bounds(s, e, k)[rank]
-            _shard_step(ws, arrays, lo, hi, s, e)
+            if control[2] == _UPDATE:
+                optimizer.lr, optimizer.t = float(hyper[0]), int(hyper[1])
+                _update_part(arrays, optimizer, job["l2"], job["n_weights"], rank, k, buf)
+            else:
+                lo, hi = shard_bounds(int(control[0]), int(control[1]), k)[rank]
+                _shard_step(ws, arrays, lo, hi, int(control[0]), int(control[1]))
         except BaseException:  # noqa: BLE001  (reported; the training process raises)
             failed[rank - 1] = 1
             conn.send((job["shm"], traceback.format_exc()))
@@ -246,42 +283,54 @@ def _close_leftovers() -> None:
 class ProcessParallel:
     """Training steps on ``processes`` shards of mini-batches, shard 0 here and the rest on helpers.
 
-    Built for a fit on ``rows`` rows: ``X``, ``T``, ``outputs`` (and ``scale`` with row weights) are
-    the epoch's arrays, in shared memory, which the caller fills; while it is open, the network's
-    parameters live in shared memory too (put back by ``close``).  ``run(s, e)`` runs the step on
-    rows [s, e) and returns the flat batch gradient.  Raises RuntimeError when the helpers cannot
+    Built for a fit of ``net`` with ``optimizer`` (and L2 factor ``l2``) on ``rows`` rows: ``X``,
+    ``T``, ``outputs`` (and ``scale`` with row weights) are the epoch's arrays, in shared memory,
+    which the caller fills; while it is open, the network's parameters and the optimiser's state
+    live in shared memory too (put back by ``close``).  ``run(s, e)`` runs the step on rows [s, e)
+    and returns the flat batch gradient; ``run_update`` also sums it, adds the L2 term and updates
+    θ, each process taking a range of the parameters.  Raises RuntimeError when the helpers cannot
     be started or shared memory cannot be had; the caller then trains in one process.
     """
 
-    split_update = False
-
-    def __init__(self, net, batch_size: int, processes: int, rows: int, weighted: bool = False):
+    def __init__(self, net, batch_size: int, processes: int, rows: int, weighted: bool = False,
+                 optimizer=None, l2: float = 0.0):
         if not _POOL_LOCK.acquire(blocking=False):
             raise RuntimeError("the helper processes are in use by another fit")
         self._locked = True
-        self.net, self.shm, self._original, self.helpers = net, None, None, []
+        self.net, self.shm, self._original, self.helpers, self.optimizer = net, None, None, [], None
         try:
             _close_leftovers()
             self.k = max(2, int(processes))
             self.helpers = _take_helpers(self.k - 1)
-            dtype = str(net.dtype)
-            layout = _layout(len(net.params), self.k - 1, rows, net.sizes[0], net.sizes[-1], weighted, dtype)
+            dtype, n_params = str(net.dtype), len(net.params)
+            n_buffers = optimizer.n_buffers if optimizer is not None else 0
+            layout = _layout(n_params, self.k - 1, rows, net.sizes[0], net.sizes[-1], weighted, dtype, n_buffers)
             self.shm = shared_memory.SharedMemory(create=True, size=sum(_nbytes(s, d) for _, s, d in layout))
             self.arrays = _views(self.shm.buf, layout)
             self.arrays["failed"][:] = 0
             self._original = net._share(self.arrays["theta"])
+            grads = self.arrays["grads"]
             shard = -(-int(batch_size) // self.k)
             self._bounds: dict[int, list[tuple[int, int]]] = {}
-            self.ws = Workspace(net, max(shard, self.k))
+            self.ws = Workspace(net, max(shard, self.k), grad=grads[0])
             # where this process runs a helper's shard that the helper had not started
-            self.spare = [Workspace(net, shard) for _ in self.helpers]
+            self.spare = [Workspace(net, shard, grad=grads[r]) for r in range(1, self.k)]
             self._late, self._solo = 0, 0  # steps in a row a helper was late; steps left to run alone
             self.grad = self.ws.grad
             self.X, self.T, self.outputs = self.arrays["X"], self.arrays["T"], self.arrays["outputs"]
             self.scale = self.arrays.get("scale")
+            self.l2, self._buf = float(l2), np.empty_like(self.grad)
+            self.split_update = optimizer is not None and n_params >= MIN_PARAMS_TO_SPLIT_UPDATE
             job = {"shm": self.shm.name, "layout": layout, "processes": self.k, "shard": shard,
                    "sizes": net.sizes, "activation": net.activation, "output": net.output, "cost": net.cost,
-                   "dtype": dtype}
+                   "dtype": dtype, "l2": self.l2, "n_weights": net.n_weights, "optimizer": None}
+            if optimizer is not None:  # its state moves into the block; helpers get stateless copies
+                state = optimizer._state(self.grad, n_buffers)
+                self.arrays["opt"][...] = state if n_buffers else 0
+                optimizer._buffers, self.optimizer = list(self.arrays["opt"]), optimizer
+                replica = copy.copy(optimizer)
+                replica._buffers, replica._shape = [], None
+                job["optimizer"] = replica
             for rank, helper in enumerate(self.helpers, 1):
                 helper.conn.send({**job, "rank": rank})
             self._bound = []
@@ -300,24 +349,26 @@ class ProcessParallel:
             self.close()
             raise
 
-    def run(self, s: int, e: int) -> np.ndarray:
-        """Forward and backprop on rows [s, e) split over the processes; the summed flat gradient."""
+    def _offer(self, phase: int) -> bool:
+        """Hand the helpers their part of ``phase`` (unless running alone for a while)."""
+        if self._solo:
+            self._solo -= phase == _STEP
+            return False
+        self.arrays["control"][2] = phase
+        for helper in self.helpers:
+            helper.ticket.release()
+            helper.go.release()
+        return True
+
+    def _shards(self, s: int, e: int) -> None:
+        """Forward and backprop of every shard of rows [s, e), each gradient in its row of ``grads``."""
         n = e - s
-        if n < self.k:  # too few rows to give every process one: all here
-            _shard_step(self.ws, self.arrays, s, e, s, e)
-            return self.grad
         if n not in self._bounds:
             self._bounds[n] = shard_bounds(0, n, self.k)
         bounds = [(s + lo, s + hi) for lo, hi in self._bounds[n]]
-        offer = self._solo == 0
-        if offer:
-            control = self.arrays["control"]
-            control[0], control[1] = s, e
-            for helper in self.helpers:
-                helper.ticket.release()
-                helper.go.release()
-        else:
-            self._solo -= 1
+        control = self.arrays["control"]
+        control[0], control[1] = s, e
+        offered = self._offer(_STEP)
         error = None
         t0 = time.perf_counter()
         try:
@@ -325,30 +376,62 @@ class ProcessParallel:
         except BaseException as exc:  # the helpers' shards still have to be settled
             error = exc
         t1 = time.perf_counter()
-        grads = self._collect(bounds, s, e, error is None, offer)
+        parts = [lambda r=r: _shard_step(self.spare[r - 1], self.arrays, *bounds[r], s, e) for r in range(1, self.k)]
+        self._settle(parts, offered, error is None)
         if error is not None:
             raise error
-        if offer:  # a helper much slower than this process (its core is busy elsewhere): go alone a while
+        if offered:  # a helper much slower than this process (its core is busy elsewhere): go alone a while
             late = time.perf_counter() - t1 > LATE * (t1 - t0)
             self._late = self._late + 1 if late else 0
             if self._late >= LATE_STEPS:
                 self._solo, self._late = SOLO_STEPS, 0
-        for g in grads:
+
+    def run(self, s: int, e: int) -> np.ndarray:
+        """Forward and backprop on rows [s, e) split over the processes; the summed flat gradient."""
+        if e - s < self.k:  # too few rows to give every process one: all here
+            self.arrays["grads"][1:] = 0
+            _shard_step(self.ws, self.arrays, s, e, s, e)
+            return self.grad
+        self._shards(s, e)
+        for g in self.arrays["grads"][1:]:
             self.grad += g  # ∂C/∂θ = Σ_shards ∂C_shard/∂θ, in shard order
         return self.grad
 
-    def _collect(self, bounds, s: int, e: int, compute: bool, offered: bool = True) -> list[np.ndarray]:
-        """Each helper's shard gradient: run here if the helper had not claimed it (or was not
-        offered it), else waited for.  Raises the first failure (after settling every shard)."""
-        failed, grads, problems = self.arrays["failed"], [], []
+    def run_update(self, s: int, e: int, theta, optimizer, decay=None) -> np.ndarray:
+        """``run``, the L2 term (the ``l2`` given when built; ``decay`` is not used) and the
+        optimiser's update of θ, the sum, L2 and update split over the processes by parameter
+        range.  Returns the summed gradient."""
+        if e - s < self.k:
+            self.arrays["grads"][1:] = 0
+            _shard_step(self.ws, self.arrays, s, e, s, e)
+        else:
+            self._shards(s, e)
+        optimizer.begin(self.grad)  # step count (Adam's t), before any process updates
+        self.arrays["hyper"][:] = optimizer.lr, optimizer.t
+        offered = self._offer(_UPDATE)
+        error = None
+        try:
+            _update_part(self.arrays, optimizer, self.l2, self.net.n_weights, 0, self.k, self._buf)
+        except BaseException as exc:
+            error = exc
+        parts = [lambda r=r: _update_part(self.arrays, optimizer, self.l2, self.net.n_weights, r, self.k, self._buf)
+                 for r in range(1, self.k)]
+        self._settle(parts, offered, error is None)
+        if error is not None:
+            raise error
+        return self.grad
+
+    def _settle(self, parts, offered: bool, compute: bool) -> None:
+        """Every helper's part: run here (``parts[r − 1]()``) if the helper had not claimed it or was
+        not offered it, else waited for.  Raises the first failure, after settling every part."""
+        failed, problems = self.arrays["failed"], []
         for rank, helper in enumerate(self.helpers, 1):
             if not offered or helper.ticket.acquire(False):  # unclaimed: the helper is descheduled, or dead
                 if not helper.alive():
                     problems.append(RuntimeError(f"a training helper process died (exit code {helper.process.exitcode})"))
                 elif compute and not problems:
                     try:
-                        _shard_step(self.spare[rank - 1], self.arrays, *bounds[rank], s, e)
-                        grads.append(self.spare[rank - 1].grad)
+                        parts[rank - 1]()
                     except BaseException as exc:
                         problems.append(exc)
                 continue
@@ -359,11 +442,8 @@ class ProcessParallel:
                 failed[rank - 1] = 0
                 text = helper.receive(self.shm.name, START_TIMEOUT)
                 problems.append(RuntimeError(f"a training helper process failed: {text.strip().splitlines()[-1]}"))
-                continue
-            grads.append(self.arrays["grads"][rank - 1])
         if problems:
             raise problems[0]
-        return grads
 
     def close(self) -> None:
         """Unbind the helpers, put the parameters back in the network's own array, free the block."""
@@ -375,7 +455,10 @@ class ProcessParallel:
         if self._original is not None:
             self.net._share(self._original)  # copies the trained θ back
             self._original = None
-        for name in ("arrays", "X", "T", "outputs", "scale", "ws", "spare", "grad"):
+        if self.optimizer is not None:  # its state back in arrays of its own
+            self.optimizer._buffers = [b.copy() for b in self.optimizer._buffers]
+            self.optimizer = None
+        for name in ("arrays", "X", "T", "outputs", "scale", "ws", "spare", "grad", "_buf"):
             self.__dict__.pop(name, None)
         if self.shm is not None:
             self.shm.unlink()

@@ -23,29 +23,62 @@ def _data(rng, n=1000, d=6, k=4):
     return X, y % k
 
 
-def _fit(backend, threads, X, y, **kw):
-    net = Network([X.shape[1], 16, 12, 4], "relu", "softmax", dtype="float64", rng=np.random.default_rng(3))
+SMALL, SPLIT = (16, 12), (48, 40)  # 368 parameters; 2,460: the update is split over the processes too
+
+
+def _fit(backend, threads, X, y, hidden=SMALL, **kw):
+    net = Network([X.shape[1], *hidden, 4], "relu", "softmax", dtype="float64", rng=np.random.default_rng(3))
     params = net.params
     history = fit(net, X, y, make_optimizer(kw.pop("optimizer", "adam"), lr=0.01), epochs=3, batch_size=96,
                   rng=np.random.default_rng(5), threads=threads, backend=backend, **kw)
     return net, params, history
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+@pytest.mark.parametrize("hidden", [SMALL, SPLIT])
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "nesterov"])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_fit_on_helper_processes_matches_one_process(rng, optimizer, weighted):
+def test_fit_on_helper_processes_matches_one_process(rng, hidden, optimizer, weighted):
     X, y = _data(rng)  # 1000 rows at batch 96: a ragged last batch of 40
     sw = rng.uniform(0.1, 3.0, len(X)) if weighted else None
-    norms = {"one": [], "two": []}
-    one, _, h1 = _fit("threads", 1, X, y, optimizer=optimizer, l2=1e-3, sample_weight=sw,
-                      callbacks=[lambda e: norms["one"].append(e.grad_norms["W1"])])
-    two, params, h2 = _fit("processes", 2, X, y, optimizer=optimizer, l2=1e-3, sample_weight=sw,
-                           callbacks=[lambda e: norms["two"].append(e.grad_norms["W1"])])
+    one, _, h1 = _fit("threads", 1, X, y, hidden, optimizer=optimizer, l2=1e-3, sample_weight=sw)
+    two, params, h2 = _fit("processes", 2, X, y, hidden, optimizer=optimizer, l2=1e-3, sample_weight=sw)
     np.testing.assert_allclose(two.params, one.params, rtol=1e-9, atol=1e-11)
     np.testing.assert_allclose(h2.train_loss, h1.train_loss, rtol=1e-10)
-    np.testing.assert_allclose(norms["two"], norms["one"], rtol=1e-9)
     assert two.params is params  # the network's own array again, not the shared block
-    assert not np.allclose(two.params, Network([6, 16, 12, 4], dtype="float64", rng=np.random.default_rng(3)).params)
+    fresh = Network([6, *hidden, 4], dtype="float64", rng=np.random.default_rng(3))
+    assert not np.allclose(two.params, fresh.params)
+
+
+@pytest.mark.parametrize("hidden", [SMALL, SPLIT])
+def test_gradient_norms_match_one_process(rng, hidden):
+    """With callbacks, steps that sample gradient norms take the whole summed gradient here."""
+    X, y = _data(rng, n=4000)  # 42 steps an epoch: norms on every 2nd step, the others split
+    norms = {"one": [], "two": []}
+    one, _, _ = _fit("threads", 1, X, y, hidden, l2=1e-3, callbacks=[lambda e: norms["one"].append(e.grad_norms)])
+    two, _, _ = _fit("processes", 2, X, y, hidden, l2=1e-3, callbacks=[lambda e: norms["two"].append(e.grad_norms)])
+    np.testing.assert_allclose(two.params, one.params, rtol=1e-9, atol=1e-11)
+    for a, b in zip(norms["two"], norms["one"]):
+        np.testing.assert_allclose(list(a.values()), list(b.values()), rtol=1e-9)
+
+
+def test_optimizer_state_comes_back_and_continues(rng):
+    """Adam's moments and step count live in shared memory during the fit and are the optimiser's
+    own again after it: a second fit continues the first, as in one process."""
+    X, y = _data(rng)
+    results = {}
+    for backend, threads in (("threads", 1), ("processes", 2)):
+        net = Network([6, *SPLIT, 4], dtype="float64", rng=np.random.default_rng(3))
+        opt = make_optimizer("adam", lr=0.01)
+        for seed in (5, 6):
+            fit(net, X, y, opt, epochs=1, batch_size=96, rng=np.random.default_rng(seed), threads=threads,
+                backend=backend)
+        results[backend] = (net.params.copy(), opt.t, [b.copy() for b in opt._buffers])
+        assert all(b.base is None or not isinstance(b.base, memoryview) for b in opt._buffers)
+    (p1, t1, b1), (p2, t2, b2) = results["threads"], results["processes"]
+    assert t1 == t2 == 2 * 11
+    np.testing.assert_allclose(p2, p1, rtol=1e-9, atol=1e-11)
+    for a, b in zip(b2, b1):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-12)
 
 
 def test_helpers_are_reused_and_leave_no_shared_memory(rng):
@@ -76,10 +109,12 @@ def test_a_dead_helper_is_an_error_and_the_next_fit_starts_a_new_one(rng):
     assert net.params is params and np.all(np.isfinite(params))
 
 
-def test_a_stopped_helper_does_not_stall_training(rng):
-    """A helper that gets no CPU (here SIGSTOP) leaves its shards to this process: same result."""
+@pytest.mark.parametrize("hidden", [SMALL, SPLIT])
+def test_a_stopped_helper_does_not_stall_training(rng, hidden):
+    """A helper that gets no CPU (here SIGSTOP) leaves its shards (and update ranges) to this
+    process: same result."""
     X, y = _data(rng)
-    _fit("processes", 2, X, y)
+    _fit("processes", 2, X, y, hidden)
     helper = processes._POOL[0].process
 
     def stop(event):
@@ -87,12 +122,12 @@ def test_a_stopped_helper_does_not_stall_training(rng):
             os.kill(helper.pid, signal.SIGSTOP)
 
     try:
-        two, _, _ = _fit("processes", 2, X, y, callbacks=[stop])
+        two, _, _ = _fit("processes", 2, X, y, hidden, callbacks=[stop])
     finally:
         os.kill(helper.pid, signal.SIGCONT)
-    one, _, _ = _fit("threads", 1, X, y)
+    one, _, _ = _fit("threads", 1, X, y, hidden)
     np.testing.assert_allclose(two.params, one.params, rtol=1e-9, atol=1e-11)
-    again, _, _ = _fit("processes", 2, X, y)  # the helper catches up and serves the next fit
+    again, _, _ = _fit("processes", 2, X, y, hidden)  # the helper catches up and serves the next fit
     np.testing.assert_allclose(again.params, one.params, rtol=1e-9, atol=1e-11)
     assert helper.is_alive()
 
