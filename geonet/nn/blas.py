@@ -78,9 +78,20 @@ def blas_threads(n: int | None):
         set_threads(before)
 
 
+_CORE_LIMIT: int | None = None
+
+
+def limit_cores(n: int | None) -> None:
+    """Let training in this process use at most ``n`` cores (None: no limit).  For worker processes
+    that already share the machine with others (a sweep's trials run side by side)."""
+    global _CORE_LIMIT
+    _CORE_LIMIT = None if n is None else max(1, int(n))
+
+
 def cpu_count() -> int:
-    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    """CPUs this process may run on (its affinity mask where the OS has one), within ``limit_cores``."""
     try:
-        return len(os.sched_getaffinity(0))
+        cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        cpus = os.cpu_count() or 1
+    return cpus if _CORE_LIMIT is None else min(cpus, _CORE_LIMIT)

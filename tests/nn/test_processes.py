@@ -179,3 +179,15 @@ def test_unknown_backend_is_refused(rng):
     X, y = _data(rng, n=50)
     with pytest.raises(ValueError, match="backend"):
         _fit("gpu", 2, X, y)
+
+
+def test_a_core_limit_keeps_training_on_one_core():
+    """A sweep's trial workers run side by side: limit_cores(1) keeps each on one core."""
+    from geonet.nn.blas import limit_cores
+
+    try:
+        limit_cores(1)
+        assert choose_parallel((10, 64, 64, 9), 256, 200_000, 10) == ("threads", 1)
+        assert choose_parallel((10, 256, 256, 9), 1024, 200_000, 10) == ("threads", 1)
+    finally:
+        limit_cores(None)

@@ -22,7 +22,6 @@ Each trial is a nested MLflow run under the sweep step's run. Outputs: ``best.ru
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 import multiprocessing
@@ -151,6 +150,15 @@ def select_best(trials: list[dict], metric: str, mode: str) -> dict:
     return pick(scored, key=lambda t: t["metrics"][metric])
 
 
+def _trial_worker() -> None:
+    """Start of a trial worker: it dies with this process (SIGTERM), and its training uses one core,
+    since the trials themselves run side by side (no data-parallel helpers per trial)."""
+    from geonet.nn.blas import limit_cores
+
+    die_with_parent(signal.SIGTERM)
+    limit_cores(1)
+
+
 def run_trial(
     trainer: Callable[..., dict], table: str, options: dict, tracking_uri: str | None, experiment: str,
     run_name: str, parent_run_id: str | None,
@@ -195,7 +203,7 @@ def run_sweep_step(options: dict, ctx: StepContext) -> dict:
         # spawn: workers must not inherit the parent's open MLflow/SQLite connections
         # workers get SIGTERM when this process dies or is stopped: their runs end KILLED
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=functools.partial(die_with_parent, signal.SIGTERM)) as pool:
+                                 initializer=_trial_worker) as pool:
             futures = [pool.submit(run_trial, *call) for call in calls]
             try:
                 for future in futures:
