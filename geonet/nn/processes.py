@@ -280,6 +280,19 @@ def _close_leftovers() -> None:
             pass
 
 
+def _check_room(size: int, where: str = "/dev/shm") -> None:
+    """RuntimeError unless ``where`` (Linux's shared-memory filesystem, often small in containers:
+    64 MB by default in Docker) has room for ``size`` bytes and a margin: writing past its end
+    would kill this process with SIGBUS rather than raise."""
+    try:
+        stat = os.statvfs(where)
+    except (OSError, AttributeError):  # no such filesystem (macOS, Windows): the OS sizes it
+        return
+    free = stat.f_bavail * stat.f_frsize
+    if size > 0.5 * free:
+        raise RuntimeError(f"{where} has {free / 1e6:.0f} MB free, too little for {size / 1e6:.0f} MB of training rows")
+
+
 class ProcessParallel:
     """Training steps on ``processes`` shards of mini-batches, shard 0 here and the rest on helpers.
 
@@ -305,7 +318,9 @@ class ProcessParallel:
             dtype, n_params = str(net.dtype), len(net.params)
             n_buffers = optimizer.n_buffers if optimizer is not None else 0
             layout = _layout(n_params, self.k - 1, rows, net.sizes[0], net.sizes[-1], weighted, dtype, n_buffers)
-            self.shm = shared_memory.SharedMemory(create=True, size=sum(_nbytes(s, d) for _, s, d in layout))
+            size = sum(_nbytes(s, d) for _, s, d in layout)
+            _check_room(size)
+            self.shm = shared_memory.SharedMemory(create=True, size=size)
             self.arrays = _views(self.shm.buf, layout)
             self.arrays["failed"][:] = 0
             self._original = net._share(self.arrays["theta"])

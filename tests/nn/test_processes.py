@@ -191,3 +191,15 @@ def test_a_core_limit_keeps_training_on_one_core():
         assert choose_parallel((10, 256, 256, 9), 1024, 200_000, 10) == ("threads", 1)
     finally:
         limit_cores(None)
+
+
+def test_too_little_shared_memory_trains_in_one_process(rng, monkeypatch):
+    """Where /dev/shm is too small (a container's 64 MB), the fit runs alone instead of dying of SIGBUS."""
+    X, y = _data(rng)
+    check_room = processes._check_room
+    monkeypatch.setattr(processes, "_check_room", lambda size: (_ for _ in ()).throw(RuntimeError("no room")))
+    two, _, _ = _fit("processes", 2, X, y)
+    one, _, _ = _fit("threads", 1, X, y)
+    np.testing.assert_array_equal(two.params, one.params)  # one process: the very same arithmetic
+    with pytest.raises(RuntimeError, match="too little"):
+        check_room(10**15)
