@@ -62,6 +62,8 @@ class History:
     seconds: list[float] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_epoch: int = 0
+    cores: int = 1  # the cores the steps ran on, and how: "threads" or "processes" (parallel.py, processes.py)
+    backend: str = "threads"
 
 
 def balanced_class_weights(y, n_classes: int) -> np.ndarray:
@@ -253,6 +255,8 @@ def fit(
     with (_open_parallel(net, B, threads, backend, n, weighted, optimizer, l2) as parallel, blas_threads(1),
           np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore")):
         theta = net.params  # in shared memory while helper processes train with us
+        history.backend = "processes" if isinstance(parallel, ProcessParallel) else "threads"
+        history.cores = parallel.k if isinstance(parallel, ProcessParallel) else parallel.threads
         # this epoch's shuffled copy, and a(L) of every row as the forward passes made them
         X_epoch, T_epoch, outputs = parallel.X, parallel.T, parallel.outputs
         for epoch in range(1, epochs + 1):

@@ -51,6 +51,7 @@ def test_ingest_train_evaluate_predict(tmp_path, tracking_uri, synthetic_wells):
     assert params["train_wells"] == "WELL-A" and params["val_wells"] == "WELL-B"
     assert params["task"] == "classify" and "GR" in params["features"]
     assert len(params["table_sha256"]) == 64
+    assert run.data.tags["geonet.train_cores"] == "1 (threads)"  # a small net on a small table: one core
     losses = client.get_metric_history(run_id, "train_loss")
     assert len(losses) == 25
     assert losses[-1].value < losses[0].value

@@ -44,6 +44,7 @@ def test_fit_on_helper_processes_matches_one_process(rng, hidden, optimizer, wei
     two, params, h2 = _fit("processes", 2, X, y, hidden, optimizer=optimizer, l2=1e-3, sample_weight=sw)
     np.testing.assert_allclose(two.params, one.params, rtol=1e-9, atol=1e-11)
     np.testing.assert_allclose(h2.train_loss, h1.train_loss, rtol=1e-10)
+    assert (h1.backend, h1.cores, h2.backend, h2.cores) == ("threads", 1, "processes", 2)
     assert two.params is params  # the network's own array again, not the shared block
     fresh = Network([6, *hidden, 4], dtype="float64", rng=np.random.default_rng(3))
     assert not np.allclose(two.params, fresh.params)
@@ -198,8 +199,9 @@ def test_too_little_shared_memory_trains_in_one_process(rng, monkeypatch):
     X, y = _data(rng)
     check_room = processes._check_room
     monkeypatch.setattr(processes, "_check_room", lambda size: (_ for _ in ()).throw(RuntimeError("no room")))
-    two, _, _ = _fit("processes", 2, X, y)
+    two, _, history = _fit("processes", 2, X, y)
     one, _, _ = _fit("threads", 1, X, y)
+    assert (history.backend, history.cores) == ("threads", 1)
     np.testing.assert_array_equal(two.params, one.params)  # one process: the very same arithmetic
     with pytest.raises(RuntimeError, match="too little"):
         check_room(10**15)
