@@ -45,6 +45,7 @@ def make_data(n: int, n_features: int = 10, n_classes: int = 9, seed: int = 0):
     return X, scores.argmax(1).astype(np.int64)
 
 
+SETTLE = 0.5  # seconds of idle before each timed run in the small case
 GEONET_CHOICE = {}  # what fit chose in the small case: printed with the results
 
 
@@ -307,6 +308,9 @@ def main():
     with threadpool_limits(args.threads):
         for seed in range(seeds):  # interleaved, so load changes hit every library alike
             for name, run in runners.items():
+                # each run starts on quiet cores: the last run's BLAS/OpenMP threads busy-wait for a
+                # while after their work (OpenBLAS ≈ 0.1 s), slowing whichever library runs next
+                time.sleep(SETTLE)
                 extra = {"threads": args.threads} if name == "geonet" else {}
                 seconds, accuracy = run(X, y, (64, 64), 256, epochs, seed, **extra)
                 rates[name].append(n * epochs / seconds)
