@@ -15,9 +15,14 @@ Here the shards run in helper processes and this one, each with its own interpre
       no:  done[r].acquire()           ◀──
     ∂C/∂θ = Σ_r ∂C_r/∂θ in shard order, one optimiser step on θ (shared: read at the next step)
 
+For nets of MIN_PARAMS_TO_SPLIT_UPDATE parameters or more, the sum, the L2 term and the
+optimiser's update are handed out the same way, each process taking a range of the parameters
+(θ and the optimiser's state are shared).
+
 The shards are fixed by the batch alone and each is computed the same way wherever it runs, so who
 runs it does not change the result: a helper descheduled by another program's load costs this
-process one extra shard, never a stall of the whole step.  Each shard scales δ(L) by its rows'
+process one extra shard, never a stall of the whole step; one late several steps in a row is left
+alone for a while (this process runs every part) and then offered work again.  Each shard scales δ(L) by its rows'
 weight in the *whole* batch, as in parallel.py, so the shards' gradients add up to the batch
 gradient (equal to one process up to summation order).  θ, the epoch's shuffled rows, their
 weights, a(L) and the helpers' gradients live in one shared-memory block for the length of a
