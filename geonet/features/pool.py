@@ -23,10 +23,14 @@ Ctrl-C, and by themselves if this process dies.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
+import pickle
+import shutil
 import signal
 import sys
+import tempfile
 import types
 from collections import deque
 from multiprocessing.connection import wait
@@ -36,13 +40,19 @@ from typing import Callable, Iterator
 #: files a helper holds at a time: one being read, one waiting, so it never idles while this process
 #: is busy with a file of its own
 IN_FLIGHT = 2
+#: results wait here (in memory) for this process to read them
+_SHM = "/dev/shm"
 #: how often (seconds) an idle helper checks that this process is still alive
 POLL = 0.2
 
 
-def _serve(conn, parent: int) -> None:
-    """A helper's life: receive the function, then ``(index, path)`` jobs until ``None``."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is this process's parent's to handle
+def _serve(conn, parent: int, preload: tuple[str, ...]) -> None:
+    """A helper's life: import ``preload``, receive the function, then ``(index, path)`` jobs until ``None``."""
+    import importlib
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the calling process's to handle
+    for name in preload:
+        importlib.import_module(name)
     fn = None
     while True:
         if not conn.poll(POLL):
@@ -53,16 +63,34 @@ def _serve(conn, parent: int) -> None:
         if message is None:
             return
         if fn is None:
-            fn = message
+            fn, folder = message
             continue
         index, path = message
-        conn.send((index, fn(path)))
+        conn.send((index, _park(fn(path), folder, index)))
+
+
+def _park(result, folder: str, index: int) -> str:
+    """Write ``result`` (pickled) to a file in ``folder``; its path. A result can be megabytes of
+    arrays: sent down the pipe, it would hold the helper until the other side, busy reading a file of
+    its own, reads it."""
+    path = os.path.join(folder, f"{index}.pickle")
+    with open(path + ".tmp", "wb") as fh:
+        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(path + ".tmp", path)
+    return path
+
+
+def _unpark(path: str):
+    with open(path, "rb") as fh:
+        result = pickle.load(fh)
+    os.unlink(path)
+    return result
 
 
 class _Helper:
-    def __init__(self, ctx, fn) -> None:
+    def __init__(self, ctx, preload: tuple[str, ...] = ()) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, os.getpid()), name="geonet-read", daemon=True)
+        self.process = ctx.Process(target=_serve, args=(child, os.getpid(), preload), name="geonet-read", daemon=True)
         main = sys.modules.get("__main__")
         sys.modules["__main__"] = types.ModuleType("__main__")
         try:
@@ -71,7 +99,9 @@ class _Helper:
             sys.modules["__main__"] = main
         child.close()
         self.held: list[int] = []  # indices of the files handed over, in order
-        self.conn.send(fn)
+
+    def bind(self, fn, folder: str) -> None:
+        self.conn.send((fn, folder))
 
     def give(self, index: int, path: Path) -> None:
         self.conn.send((index, path))
@@ -89,6 +119,39 @@ class _Helper:
         self.conn.close()
 
 
+_WARM: list[_Helper] = []  # started by prestart, not yet used
+
+
+def prestart(helpers: int, preload: tuple[str, ...] = ()) -> None:
+    """Start ``helpers`` helpers now, importing ``preload``, for a call that will probably come: they
+    boot while this process does its own imports (the ``geonet`` script calls this for ``ingest``).
+    How many processes a call uses is still decided by the call; helpers it does not use end at exit."""
+    ctx = multiprocessing.get_context("spawn")
+    _WARM.extend(_Helper(ctx, preload) for _ in range(helpers))
+
+
+@atexit.register
+def _stop_warm() -> None:
+    """Helpers started early and never used hold no work: ended at once, not waited for."""
+    while _WARM:
+        process = _WARM.pop().process
+        process.terminate()
+        process.join(1.0)
+
+
+def _take(n: int) -> list[_Helper]:
+    """``n`` helpers: those started early (still alive) first, then new ones."""
+    ctx = multiprocessing.get_context("spawn")
+    helpers = []
+    while _WARM and len(helpers) < n:
+        h = _WARM.pop(0)
+        if h.process.is_alive():
+            helpers.append(h)
+        else:
+            h.stop()
+    return helpers + [_Helper(ctx) for _ in range(n - len(helpers))]
+
+
 def _largest_first(files: list[Path]) -> list[int]:
     def size(i: int) -> int:
         try:
@@ -104,8 +167,10 @@ def map_here_and_on_helpers(call: Callable[[Path], object], files: list[Path], p
     """Yield ``(path, call(path))`` for each file, computed here and on ``processes − 1`` helpers;
     ``lost(reason, traceback)`` stands for the result of each file whose helper died."""
     todo = deque(_largest_first(files))
-    ctx = multiprocessing.get_context("spawn")
-    helpers = [_Helper(ctx, call) for _ in range(max(1, processes - 1))]
+    helpers = _take(max(1, processes - 1))
+    folder = tempfile.mkdtemp(prefix="geonet-read-", dir=_SHM if os.access(_SHM, os.W_OK) else None)
+    for h in helpers:
+        h.bind(call, folder)
     try:
         while todo or any(h.held for h in helpers):
             for h in helpers:
@@ -120,6 +185,7 @@ def map_here_and_on_helpers(call: Callable[[Path], object], files: list[Path], p
     finally:
         for h in helpers:
             h.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _collect(h: _Helper, files: list[Path], lost, block: bool) -> Iterator[tuple[Path, object]]:
@@ -129,7 +195,8 @@ def _collect(h: _Helper, files: list[Path], lost, block: bool) -> Iterator[tuple
         try:
             if not h.conn.poll():
                 wait([h.conn, h.process.sentinel])
-            index, result = h.conn.recv()
+            index, where = h.conn.recv()
+            result = _unpark(where)
         except (EOFError, OSError):
             h.process.join(1.0)
             reason = f"the helper process reading it died (exit code {h.process.exitcode}); rerun to resume"
