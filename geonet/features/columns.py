@@ -41,21 +41,3 @@ class WellColumns:
 def as_frame(part):
     """``part`` as a DataFrame (a :class:`WellColumns` converted, a frame as it is)."""
     return part.to_frame() if isinstance(part, WellColumns) else part
-
-
-def stack(parts: list[WellColumns], names: list[str]) -> tuple[dict[str, np.ndarray], list[tuple[str, int]]]:
-    """The wells one after the other: ``{name: float64 column}`` for each of ``names`` but WELL (NaN
-    where a well lacks the column), and ``[(well, rows)]``, as ``pandas.concat`` would stack them."""
-    out = {}
-    for name in names:
-        if name == "WELL":
-            continue
-        column = np.empty(sum(len(p) for p in parts), dtype=np.float64)
-        at = 0
-        for p in parts:
-            n = len(p)
-            values = p.columns.get(name)
-            column[at:at + n] = np.nan if values is None else values
-            at += n
-        out[name] = column
-    return out, [(p.well, len(p)) for p in parts]

@@ -19,7 +19,7 @@ from geonet import __version__
 from geonet.atomic import check_output_target, sweep_stale_temporaries
 from geonet.errors import ConfigError, InputError
 from geonet.features.aliases import load_alias_table
-from geonet.features.columns import WellColumns, as_frame, stack
+from geonet.features.columns import WellColumns, as_frame
 from geonet.features.dataset import PartJob, check_dataset_out, finish, is_dataset_out, options_key, receipt_path
 from geonet.features.depth import DUPLICATE_RULES
 from geonet.features.discovery import expand_inputs, input_kind
@@ -279,15 +279,15 @@ def _write_wells(frames, out, format, table, sources, units, report: IngestRepor
             report.warnings.append((w, f"well {w} comes from {n} files/parts; rows are concatenated"))
     if format == "parquet" and all(isinstance(f, WellColumns) for f in frames):
         names = order_columns(dict.fromkeys(c for f in frames for c in f.names), table)
-        columns, wells = stack(frames, names)
         report.out_path = out
-        write_parquet_columns(wells, columns, out, _meta(names, units, sources))
+        write_parquet_columns([(f.well, f.columns) for f in frames], names, out, _meta(names, units, sources))
+        rows = sum(len(f) for f in frames)
     else:
         df = _one_frame([as_frame(f) for f in frames], table, report)
         names = list(df.columns)
         report.out_path = write_feature_table(df, out, _meta(names, units, sources), format)
-        columns = {"DEPTH_M": df["DEPTH_M"]}
-    report.rows, report.curves = len(columns["DEPTH_M"]), names[2:]
+        rows = len(df)
+    report.rows, report.curves = rows, names[2:]
     report.per_well += summaries
     report.wells = [w["well"] for w in report.per_well]
 

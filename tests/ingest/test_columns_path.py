@@ -115,10 +115,14 @@ def test_write_parquet_columns_equals_write_parquet_of_the_frame(tmp_path):
 
     gr = np.array([1.0, np.nan, 3.0, 4.0, np.nan])
     depth = np.array([1.0, 2.0, 3.0, 10.0, 11.0])
-    write_parquet_columns([("Ødegård 1", 3), ("B", 2)], {"DEPTH_M": depth, "GR": gr}, tmp_path / "a.parquet", {"k": 1})
-    frame = pd.DataFrame({"WELL": ["Ødegård 1"] * 3 + ["B"] * 2, "DEPTH_M": depth, "GR": gr})
+    wells = [("Ødegård 1", {"DEPTH_M": depth[:3], "GR": gr[:3], "RHOB": np.array([2.1, 2.2, np.nan])}),
+             ("B", {"DEPTH_M": depth[3:], "GR": gr[3:]})]  # B has no RHOB: nulls
+    write_parquet_columns(wells, ["WELL", "DEPTH_M", "GR", "RHOB"], tmp_path / "a.parquet", {"k": 1})
+    frame = pd.DataFrame({"WELL": ["Ødegård 1"] * 3 + ["B"] * 2, "DEPTH_M": depth, "GR": gr,
+                          "RHOB": [2.1, 2.2, np.nan, np.nan, np.nan]})
     write_parquet(frame, tmp_path / "b.parquet", {"k": 1})
     a, b = (pq.read_table(tmp_path / f"{n}.parquet") for n in "ab")
     assert a.replace_schema_metadata(None).equals(b.replace_schema_metadata(None))
-    assert a.column("GR").null_count == 2
+    assert a.column("GR").null_count == 2 and a.column("RHOB").null_count == 3
+    assert pq.ParquetFile(tmp_path / "a.parquet").metadata.num_row_groups == 1
     assert a.schema.metadata[b"geonet"] == b.schema.metadata[b"geonet"]
