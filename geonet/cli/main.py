@@ -29,7 +29,7 @@ def main() -> None:
         from geonet.features.pool import prestart
 
         if cores() > 1:
-            prestart(cores() - 1, preload=("geonet.features.prepare",))
+            prestart(cores() - 1, preload=("geonet.features.prepare", "geonet.io.las"))
     from geonet.cli.app import main as run
 
     run()
