@@ -29,9 +29,12 @@ from geonet.errors import GeonetError
 _LOCAL = re.compile(r"^local:(\d+)$")
 _ADDRESS = re.compile(r"^(tcp|tls)://[^\s/:]+(:\d+)?/?$")
 SCHEDULER_HELP = "local:N (a Dask LocalCluster of N processes) or tcp://HOST:PORT (an existing Dask scheduler)"
-#: with ``jobs=None``, inputs smaller than this are read in this process alone: a helper needs
-#: ≈ 0.15–0.2 s to boot, about the time this process takes to read this much LAS by itself
-PARALLEL_MIN_BYTES = 32_000_000
+#: with ``jobs=None``, inputs smaller than this are read in this process alone. A helper needs
+#: ≈ 0.15 s of CPU to boot, and the two cores of the development machine give ≈ 1.4× one core on
+#: parsing: measured (whole ``geonet ingest`` processes, alternating, load 1.2–1.9) two processes
+#: lost on 24 and 37 MB of FORCE wells (0.96 vs 0.68 s, 0.70 vs 0.71 s best) and broke even or won
+#: on the 72 MB of all 22 (0.87–0.88 vs 0.88–0.98 s best)
+PARALLEL_MIN_BYTES = 64_000_000
 
 
 @dataclass(frozen=True)

@@ -107,19 +107,23 @@ class _Helper:
         self.conn.send((index, path))
         self.held.append(index)
 
-    def stop(self, wait_s: float = 1.0) -> None:
-        try:
-            self.conn.send(None)
-        except OSError:
-            pass
-        self.process.join(wait_s)
-        if self.process.is_alive():
+    def stop(self) -> None:
+        """An idle helper is told to end and not waited for (its exit would hold this process up for
+        tens of milliseconds; it is joined at exit); one still holding files is ended at once."""
+        if self.held:
             self.process.terminate()
-            self.process.join(wait_s)
+            self.process.join(1.0)
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+            _ENDING.append(self.process)
         self.conn.close()
 
 
 _WARM: list[_Helper] = []  # started by prestart, not yet used
+_ENDING: list = []  # processes of helpers told to end
 
 
 def prestart(helpers: int, preload: tuple[str, ...] = ()) -> None:
@@ -132,11 +136,16 @@ def prestart(helpers: int, preload: tuple[str, ...] = ()) -> None:
 
 @atexit.register
 def _stop_warm() -> None:
-    """Helpers started early and never used hold no work: ended at once, not waited for."""
+    """Helpers started early and never used hold no work: ended at once; those told to end, joined."""
     while _WARM:
         process = _WARM.pop().process
         process.terminate()
         process.join(1.0)
+    while _ENDING:
+        process = _ENDING.pop()
+        process.join(1.0)
+        if process.is_alive():
+            process.terminate()
 
 
 def _take(n: int) -> list[_Helper]:
@@ -172,7 +181,7 @@ def map_here_and_on_helpers(call: Callable[[Path], object], files: list[Path], p
     for h in helpers:
         h.bind(call, folder)
     try:
-        while todo or any(h.held for h in helpers):
+        while todo or any(h.held for h in helpers):  # (a helper that died holds nothing any more)
             for h in helpers:
                 while todo and len(h.held) < IN_FLIGHT and h.process.is_alive():
                     i = todo.pop()  # the smallest file left: the largest are read here while helpers boot

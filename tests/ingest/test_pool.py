@@ -105,18 +105,26 @@ def test_nothing_is_left_when_the_write_fails(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("args,expected", [
-    (["ingest", "d/", "--out", "x.parquet"], True),
-    (["--debug", "ingest", "d/"], True),
-    (["ingest", "d/", "--jobs", "1"], False),
-    (["ingest", "d/", "--jobs=1"], False),
-    (["ingest", "d/", "--jobs", "2"], True),
-    (["ingest", "d/", "--scheduler", "local:2"], False),
+    (["ingest", "{big}", "--out", "x.parquet"], True),
+    (["--debug", "ingest", "{folder}"], True),
+    (["ingest", "{small}"], False),  # the default reads small inputs in one process: no helper
+    (["ingest", "{small}", "--jobs", "2"], True),
+    (["ingest", "{big}", "--jobs", "1"], False),
+    (["ingest", "{big}", "--jobs=1"], False),
+    (["ingest", "{small}", "--out", "{big}"], False),  # an output is not an input
+    (["ingest", "{big}", "--scheduler", "local:2"], False),
     (["ingest", "--help"], False),
-    (["train", "t.parquet"], False),
+    (["train", "{big}"], False),
     ([], False),
 ])
-def test_the_script_starts_a_helper_early_only_for_an_ingest_that_may_use_it(args, expected):
-    assert _will_read_here(args) is expected
+def test_the_script_starts_a_helper_early_only_for_an_ingest_that_will_use_it(tmp_path, monkeypatch, args, expected):
+    (tmp_path / "d").mkdir()
+    for name, size in (("d/big.las", executor.PARALLEL_MIN_BYTES), ("small.las", 1000)):
+        with open(tmp_path / name, "wb") as fh:
+            fh.truncate(size)  # sparse: the size is what counts
+    paths = {"big": tmp_path / "d" / "big.las", "folder": tmp_path / "d", "small": tmp_path / "small.las"}
+    monkeypatch.setattr(executor, "cores", lambda: 2)
+    assert _will_read_here([a.format(**paths) for a in args]) is expected
 
 
 @pytest.mark.skipif(not (REPO / "geonet").is_dir(), reason="needs the source tree")
