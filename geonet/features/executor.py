@@ -31,10 +31,11 @@ _ADDRESS = re.compile(r"^(tcp|tls)://[^\s/:]+(:\d+)?/?$")
 SCHEDULER_HELP = "local:N (a Dask LocalCluster of N processes) or tcp://HOST:PORT (an existing Dask scheduler)"
 #: with ``jobs=None``, inputs smaller than this are read in this process alone. A helper needs
 #: ≈ 0.15 s of CPU to boot, and the two cores of the development machine give ≈ 1.4× one core on
-#: parsing: measured (whole ``geonet ingest`` processes, alternating, load 1.2–1.9) two processes
-#: lost on 24 and 37 MB of FORCE wells (0.96 vs 0.68 s, 0.70 vs 0.71 s best) and broke even or won
-#: on the 72 MB of all 22 (0.87–0.88 vs 0.88–0.98 s best)
-PARALLEL_MIN_BYTES = 64_000_000
+#: parsing. Measured (whole ``geonet ingest`` processes, ``--jobs 2`` vs ``--jobs 1`` alternating,
+#: best / median s): 24 MB of FORCE wells, load 1.9: 0.96/1.00 vs 0.68/0.71; the 72 MB of all 22:
+#: idle, 0.84–0.89 vs 0.91–0.93 single runs; load 1.2: 0.87/0.95 vs 0.88/0.95; load 2.1:
+#: 1.17/1.34 vs 0.91/1.06; 216 MB (the 22 three times), load 2.1: 1.61/1.71 vs 1.96/2.18
+PARALLEL_MIN_BYTES = 128_000_000
 
 
 @dataclass(frozen=True)
