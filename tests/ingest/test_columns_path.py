@@ -126,3 +126,14 @@ def test_write_parquet_columns_equals_write_parquet_of_the_frame(tmp_path):
     assert a.column("GR").null_count == 2 and a.column("RHOB").null_count == 3
     assert pq.ParquetFile(tmp_path / "a.parquet").metadata.num_row_groups == 1
     assert a.schema.metadata[b"geonet"] == b.schema.metadata[b"geonet"]
+
+
+def test_the_sha256_hashed_beside_the_parse_is_the_files(fx):
+    import hashlib
+
+    from geonet.io.las import read_las
+
+    for name in ("las20.las", "non_monotonic.las", "wrapped.las"):  # fast, tolerant and lasio readers
+        path = fx(name)
+        assert read_las(path).sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert read_las(fx("las20.las"), sha256="given").sha256 == "given"
