@@ -24,6 +24,7 @@ Ctrl-C, and by themselves if this process dies.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
 import os
 import pickle
@@ -40,7 +41,8 @@ from typing import Callable, Iterator
 #: files a helper holds at a time: one being read, one waiting, so it never idles while this process
 #: is busy with a file of its own
 IN_FLIGHT = 2
-#: results wait here (in memory) for this process to read them
+#: results wait here (in memory) for this process to read them; when a file cannot be written there
+#: (a small /dev/shm full) the result goes down the pipe instead
 _SHM = "/dev/shm"
 #: how often (seconds) an idle helper checks that this process is still alive
 POLL = 0.2
@@ -69,18 +71,27 @@ def _serve(conn, parent: int, preload: tuple[str, ...]) -> None:
         conn.send((index, _park(fn(path), folder, index)))
 
 
-def _park(result, folder: str, index: int) -> str:
-    """Write ``result`` (pickled) to a file in ``folder``; its path. A result can be megabytes of
-    arrays: sent down the pipe, it would hold the helper until the other side, busy reading a file of
-    its own, reads it."""
+def _park(result, folder: str, index: int):
+    """``(path of a file in folder holding result pickled, None)``, or ``(None, result)`` when the
+    file cannot be written (e.g. a small /dev/shm full): then the result goes down the pipe itself.
+    A result can be megabytes of arrays: sent down the pipe, it would hold the helper until the
+    other side, busy reading a file of its own, reads it."""
     path = os.path.join(folder, f"{index}.pickle")
-    with open(path + ".tmp", "wb") as fh:
-        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(path + ".tmp", path)
-    return path
+    try:
+        with open(path + ".tmp", "wb") as fh:
+            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(path + ".tmp", path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(path + ".tmp")
+        return None, result
+    return path, None
 
 
-def _unpark(path: str):
+def _unpark(parked) -> object:
+    path, result = parked
+    if path is None:
+        return result
     with open(path, "rb") as fh:
         result = pickle.load(fh)
     os.unlink(path)
@@ -204,8 +215,8 @@ def _collect(h: _Helper, files: list[Path], lost, block: bool) -> Iterator[tuple
         try:
             if not h.conn.poll():
                 wait([h.conn, h.process.sentinel])
-            index, where = h.conn.recv()
-            result = _unpark(where)
+            index, parked = h.conn.recv()
+            result = _unpark(parked)
         except (EOFError, OSError):
             h.process.join(1.0)
             reason = f"the helper process reading it died (exit code {h.process.exitcode}); rerun to resume"

@@ -135,3 +135,13 @@ def test_the_script_ends_an_early_helper_it_did_not_use(tmp_path):
                          timeout=60)
     assert out.returncode == 0, out.stderr
     assert len(pd.read_parquet(tmp_path / "o.parquet")) == 50
+
+
+def test_results_go_down_the_pipe_when_the_results_folder_is_full(tmp_path, monkeypatch):
+    folder = _wells(tmp_path)
+    one = ingest([folder], tmp_path / "one.parquet", jobs=1)
+    # the helpers get a results folder they cannot write to (as a full /dev/shm would refuse the files)
+    monkeypatch.setattr(pool.tempfile, "mkdtemp", lambda **kw: str(tmp_path / "missing"))
+    two = ingest([folder], tmp_path / "two.parquet", jobs=2)
+    assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "two.parquet").read_bytes()
+    assert not two.skipped and two.rows == one.rows
