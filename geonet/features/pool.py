@@ -15,8 +15,10 @@ Files are taken largest first, so the last ones are small and nobody waits long 
 Helpers are *spawned* (a fresh interpreter), never forked: this process has threads (OpenBLAS
 starts some when NumPy is imported) and a fork copies the locks they hold.  The caller's
 ``__main__`` is hidden from the child (a spawned child would import it again: the ``geonet``
-script, its Typer app, or a user's unguarded script).  The function and each result travel
-pickled over a private pipe, as with Dask (nothing is pickled to disk).  A helper that dies fails
+script, its Typer app, or a user's unguarded script).  The function travels pickled over a private
+pipe, as with Dask; each result is pickled into a file of a private folder in /dev/shm (memory),
+which this process reads and deletes at once (so a helper never waits for this one to take a
+multi-megabyte result off the pipe); nothing pickled outlives the call.  A helper that dies fails
 only the files it held (``lost``), and the rest are read here.  Helpers end with the call, on
 Ctrl-C, and by themselves if this process dies.
 """
