@@ -3,8 +3,8 @@ running ``lasio.read(f).df()`` over the same files (issue 14: goal ≥ 3×, moon
 
 Usage: python benchmarks/ingest.py [FOLDER_OF_LAS] [--repeats N] [--jobs J] [--parsers]
 (default folder: ../shared/data/force2020/las beside the repository; 3 repeats; geonet's default jobs:
-every core for several files holding 128 MB or more: one process for these 72 MB; --jobs 2: this
-process and a spawned helper)
+every core for several files holding 64 MB or more: for these 72 MB this process and a spawned
+helper; --jobs 1: this process alone)
 Both are timed as fresh processes (start-up and imports included, geonet's bytecode compiled first),
 alternating; best and median of N
 wall times are printed (the goal is judged on the best: a burst of load from another process hits

@@ -496,7 +496,7 @@ class IngestSpec(SegyNameSpec):
     strict: bool = option(False, "Stop at the first bad file (exit 1) instead of skipping it.")
     jobs: int | None = option(None, "Read files in N processes on this machine: this one and N-1 helpers it "
                               "spawns (1: in this process alone).", ge=1,
-                              show_default="every core when there are several files of 128 MB or more in all")
+                              show_default="every core when there are several files of 64 MB or more in all")
     scheduler: str | None = option(
         None, "Run on Dask: local:N (a LocalCluster of N processes) or tcp://HOST:PORT (an existing cluster's "
         "scheduler; workers must see the inputs and --out). With a folder --out each task writes its own parts.",

@@ -32,10 +32,11 @@ SCHEDULER_HELP = "local:N (a Dask LocalCluster of N processes) or tcp://HOST:POR
 #: with ``jobs=None``, inputs smaller than this are read in this process alone. A helper needs
 #: ≈ 0.15 s of CPU to boot, and the two cores of the development machine give ≈ 1.4× one core on
 #: parsing. Measured (whole ``geonet ingest`` processes, ``--jobs 2`` vs ``--jobs 1`` alternating,
-#: best / median s): 24 MB of FORCE wells, load 1.9: 0.96/1.00 vs 0.68/0.71; the 72 MB of all 22:
-#: idle, 0.84–0.89 vs 0.91–0.93 single runs; load 1.2: 0.87/0.95 vs 0.88/0.95; load 2.1:
-#: 1.17/1.34 vs 0.91/1.06; 216 MB (the 22 three times), load 2.1: 1.61/1.71 vs 1.96/2.18
-PARALLEL_MIN_BYTES = 128_000_000
+#: best / median s): 24 MB of FORCE wells, load 1.9: 0.96/1.00 vs 0.68/0.71 (two lose); the 72 MB
+#: of all 22: idle, 0.84–0.89 vs 0.91–0.93 single runs; load 0.8–1.1: 0.79/0.83 vs 0.82–0.83/0.85–0.93;
+#: load 1.2: 0.87/0.95 vs 0.88/0.95; but load 2.1: 1.17/1.34 vs 0.91/1.06 (a second process
+#: competes with the other load); 216 MB (the 22 three times), load 2.1: 1.61/1.71 vs 1.96/2.18
+PARALLEL_MIN_BYTES = 64_000_000
 
 
 @dataclass(frozen=True)
