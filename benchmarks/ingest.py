@@ -1,7 +1,7 @@
 """Benchmark: `geonet ingest` of a folder of LAS files as a whole process vs a plain Python process
 running ``lasio.read(f).df()`` over the same files (issue 14: goal ≥ 3×, moonshot 5×).
 
-Usage: python benchmarks/ingest.py [FOLDER_OF_LAS] [--repeats N] [--jobs J] [--parsers]
+Usage: python benchmarks/ingest.py [FOLDER_OF_LAS] [--repeats N] [--jobs J] [--compare-jobs J2] [--parsers]
 (default folder: ../shared/data/force2020/las beside the repository; 3 repeats; geonet's default jobs:
 every core for several files holding 64 MB or more: for these 72 MB this process and a spawned
 helper; --jobs 1: this process alone)
@@ -110,7 +110,8 @@ def parsers(files: list[Path]) -> None:
         print(f"  {name:<26} {best:6.2f} s  {megabytes / best:5.0f} MB/s  identical to lasio: {same}")
 
 
-def main(folder: str | Path = DEFAULT_FOLDER, repeats: int = 3, jobs: int | None = None) -> None:
+def main(folder: str | Path = DEFAULT_FOLDER, repeats: int = 3, jobs: int | None = None,
+         compare_jobs: int | None = None) -> None:
     files = sorted(Path(folder).glob("*.las"))
     if not files:
         sys.exit(f"no .las files in {folder}")
@@ -128,14 +129,15 @@ def main(folder: str | Path = DEFAULT_FOLDER, repeats: int = 3, jobs: int | None
     geonet = [str(Path(sys.executable).with_name("geonet"))]
     if not os.path.exists(geonet[0]):
         geonet = [sys.executable, "-m", "geonet.cli.main"]
-    peer, ours = [], []
+    peer, ours, other = [], [], []
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [*geonet, "ingest", str(folder), "--out", str(Path(tmp) / "f.parquet"), "--no-progress"]
-        cmd += ["--jobs", str(jobs)] if jobs else []
         for _ in range(repeats):
             peer.append(timed([sys.executable, "-c", LASIO, *map(str, files)]))
-            ours.append(timed(cmd))
+            ours.append(timed(cmd + (["--jobs", str(jobs)] if jobs else [])))
+            if compare_jobs:
+                other.append(timed(cmd + ["--jobs", str(compare_jobs)]))
     (p_wall, p_cpu), (o_wall, o_cpu) = min(peer), min(ours)
     p_med, o_med = float(np.median([w for w, _ in peer])), float(np.median([w for w, _ in ours]))
     ratio = p_wall / o_wall
@@ -150,6 +152,10 @@ def main(folder: str | Path = DEFAULT_FOLDER, repeats: int = 3, jobs: int | None
     print(f"GOAL speed-up, whole process: {ratio:.2f}x best/best, {p_med / o_med:.2f}x median/median  "
           f"(≥ 3x: {'PASS' if ratio >= 3 else 'FAIL'}; moonshot ≥ 5x: {'PASS' if ratio >= 5 else 'FAIL'});  "
           f"CPU ratio {p_cpu / o_cpu:.2f}x")
+    if other:
+        (c_wall, c_cpu), c_med = min(other), float(np.median([w for w, _ in other]))
+        print(f"geonet ingest --jobs {compare_jobs}:      {c_wall:6.2f} s wall best, {c_med:6.2f} median  {c_cpu:6.2f} s CPU "
+              f"(best run): {p_wall / c_wall:.2f}x best/best, {p_med / c_med:.2f}x median/median")
     print(f"values identical to lasio on every file: {same}")
     if not same:
         sys.exit(1)
@@ -162,8 +168,10 @@ if __name__ == "__main__":
     parser.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--compare-jobs", type=int, default=None,
+                        help="also time geonet with --jobs N, alternating in the same run (e.g. 1 against the default)")
     parser.add_argument("--parsers", action="store_true", help="also time the candidate ~A parsers in-process")
     args = parser.parse_args()
-    main(args.folder, args.repeats, args.jobs)
+    main(args.folder, args.repeats, args.jobs, args.compare_jobs)
     if args.parsers:
         parsers(sorted(Path(args.folder).glob("*.las")))
