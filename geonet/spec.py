@@ -494,9 +494,9 @@ class IngestSpec(SegyNameSpec):
         path="maybe_path")
     aliases: str | None = option(None, "TOML file extending/overriding the mnemonic alias table.", path="maybe_path")
     strict: bool = option(False, "Stop at the first bad file (exit 1) instead of skipping it.")
-    jobs: int | None = option(None, "Read files in N processes on this machine (a Dask LocalCluster: the same as "
-                              "--scheduler local:N; 1: in this process).", ge=1,
-                              show_default="every core when there are several files of 200 MB or more in all")
+    jobs: int | None = option(None, "Read files in N processes on this machine: this one and N-1 helpers it "
+                              "spawns (1: in this process alone).", ge=1,
+                              show_default="every core when there are several files of 64 MB or more in all")
     scheduler: str | None = option(
         None, "Run on Dask: local:N (a LocalCluster of N processes) or tcp://HOST:PORT (an existing cluster's "
         "scheduler; workers must see the inputs and --out). With a folder --out each task writes its own parts.",
@@ -525,7 +525,7 @@ def _check_scheduler(scheduler: str | None, jobs: int | None) -> None:
     if scheduler is None:
         return
     if jobs is not None:
-        raise ValueError("jobs and scheduler: give one (--jobs N is --scheduler local:N)")
+        raise ValueError("jobs and scheduler: give one (--jobs N: processes on this machine; --scheduler: Dask)")
     try:
         check_scheduler(scheduler)
     except ValueError as exc:

@@ -25,6 +25,12 @@ def first_non_monotonic(depth: np.ndarray, strict: bool = True) -> int | None:
     return int(bad[0]) + 1 if bad.size else None
 
 
+def needs_no_repair(depth: np.ndarray) -> bool:
+    """True when :func:`tidy_depth` would leave the rows as they are: every depth finite, strictly
+    up or down."""
+    return bool(np.isfinite(depth).all()) and first_non_monotonic(depth) is None
+
+
 def _where(line_of_row: Callable[[int], int | None], i: int) -> str:
     line = line_of_row(i)
     return f"line {line}" if line else f"data row {i + 1}"

@@ -4,14 +4,14 @@
 input order sort them), where ``result`` is the function's return value or a :class:`Failure`; one
 file's failure never stops the others. Where the work runs is a *scheduler*:
 
-- ``None`` with ``jobs`` ≤ 1 (or a single file): in this process, one file after the other;
-- ``local:N``: a Dask ``LocalCluster`` of N worker processes started for the call (``--jobs N``
-  is ``local:N``; ``jobs=None`` is every core when there is more than one file and the files hold
-  ``PARALLEL_MIN_BYTES`` or more: below that one process reads them sooner than a cluster starts);
+- ``None``: on this machine, in ``jobs`` processes — this one and ``jobs − 1`` spawned helpers
+  (:mod:`geonet.features.pool`); ``jobs=None`` is every core when there is more than one file and
+  the files hold ``PARALLEL_MIN_BYTES`` or more, else this process alone (:func:`local_processes`);
+- ``local:N``: a Dask ``LocalCluster`` of N worker processes started for the call;
 - ``tcp://HOST:PORT`` (or ``tls://``): an existing Dask cluster's scheduler.
 
-There is one parallel implementation, Dask's (:mod:`geonet.features.cluster`, imported only when
-a scheduler is used, so a plain ingest never imports dask).
+Dask (:mod:`geonet.features.cluster`) is imported only when a scheduler is given, so an ingest on
+this machine never imports it.
 """
 
 from __future__ import annotations
@@ -29,11 +29,14 @@ from geonet.errors import GeonetError
 _LOCAL = re.compile(r"^local:(\d+)$")
 _ADDRESS = re.compile(r"^(tcp|tls)://[^\s/:]+(:\d+)?/?$")
 SCHEDULER_HELP = "local:N (a Dask LocalCluster of N processes) or tcp://HOST:PORT (an existing Dask scheduler)"
-#: with ``jobs=None``, inputs smaller than this are read in this process. Measured on 2 cores with the
-#: 22 FORCE wells (69 MB): one process 0.84 s CPU; a 2-worker LocalCluster 2.6 s CPU (≈ 1 s to start,
-#: stop and ship results, the parse itself costs the same in a worker), so two cores only pay off
-#: past roughly 150–200 MB of LAS.
-PARALLEL_MIN_BYTES = 200_000_000
+#: with ``jobs=None``, inputs smaller than this are read in this process alone. A helper needs
+#: ≈ 0.15 s of CPU to boot, and the two cores of the development machine give ≈ 1.4× one core on
+#: parsing. Measured (whole ``geonet ingest`` processes, ``--jobs 2`` vs ``--jobs 1`` alternating,
+#: best / median s): 24 MB of FORCE wells, load 1.9: 0.96/1.00 vs 0.68/0.71 (two lose); the 72 MB
+#: of all 22: idle, 0.84–0.89 vs 0.91–0.93 single runs; load 0.8–1.1: 0.79/0.83 vs 0.82–0.83/0.85–0.93;
+#: load 1.2: 0.87/0.95 vs 0.88/0.95; but load 2.1: 1.17/1.34 vs 0.91/1.06 (a second process
+#: competes with the other load); 216 MB (the 22 three times), load 2.1: 1.61/1.71 vs 1.96/2.18
+PARALLEL_MIN_BYTES = 64_000_000
 
 
 @dataclass(frozen=True)
@@ -94,21 +97,14 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def default_jobs(n_files: int, n_bytes: int | None = None) -> int:
-    """Every core (of those this process may use) when there is more than one file, unless the files
-    hold fewer than ``PARALLEL_MIN_BYTES`` together (``n_bytes``; ``None``: not known)."""
-    if n_bytes is not None and n_bytes < PARALLEL_MIN_BYTES:
-        return 1
-    return max(1, min(cores(), n_files))
-
-
-def resolve_scheduler(n_files: int, jobs: int | None = None, scheduler: str | None = None,
-                      n_bytes: int | None = None) -> str | None:
-    """The scheduler a call runs on: ``scheduler`` if given, else ``local:jobs`` (``None``: in this process)."""
-    if scheduler is not None:
-        return check_scheduler(scheduler)
-    jobs = default_jobs(n_files, n_bytes) if jobs is None else jobs
-    return f"local:{min(jobs, n_files)}" if jobs > 1 and n_files > 1 else None
+def local_processes(n_files: int, jobs: int | None = None, n_bytes: int | None = None) -> int:
+    """Processes reading ``n_files`` files on this machine: ``jobs`` if given, else every core (of
+    those this process may use) when there is more than one file, unless the files hold fewer than
+    ``PARALLEL_MIN_BYTES`` together (``n_bytes``; ``None``: not known). Never more than the files.
+    It depends on the inputs and the cores only, never on the machine's load."""
+    if jobs is None:
+        jobs = 1 if n_bytes is not None and n_bytes < PARALLEL_MIN_BYTES else cores()
+    return max(1, min(jobs, n_files))
 
 
 def total_bytes(files: list[Path]) -> int:
@@ -123,20 +119,27 @@ def total_bytes(files: list[Path]) -> int:
 
 def map_files(fn: Callable[[Path], object], files: list[Path], jobs: int | None = None,
               scheduler: str | None = None) -> Iterator[tuple[Path, object]]:
-    """Yield ``(path, fn(path) or Failure)`` for each file, on the scheduler :func:`resolve_scheduler` picks.
+    """Yield ``(path, fn(path) or Failure)`` for each file: on ``scheduler`` (Dask) if given, else in
+    this process and :func:`local_processes` − 1 spawned helpers (:mod:`geonet.features.pool`).
 
-    On a cluster ``fn`` (with all it binds, e.g. a model) is sent to each worker once; small files
-    go in batches (:mod:`geonet.features.cluster`); a file whose worker died is a :class:`Failure`
-    (Dask first retries it elsewhere), never the end of the others.
+    ``fn`` (with all it binds, e.g. a model) is sent to each worker or helper once; a file whose
+    worker or helper died is a :class:`Failure` (Dask first retries it elsewhere), never the end of
+    the others.
     """
     call = _Call(fn)
-    n_bytes = total_bytes(files) if jobs is None and scheduler is None and len(files) > 1 else None
-    where = resolve_scheduler(len(files), jobs, scheduler, n_bytes)
-    if where is None:
-        for p in files:
-            yield p, call(p)
+    lost = lambda reason, tb: Failure(reason, tb, None)  # noqa: E731
+    if scheduler is None:
+        n_bytes = total_bytes(files) if jobs is None and len(files) > 1 else None
+        processes = local_processes(len(files), jobs, n_bytes)
+        if processes <= 1:
+            for p in files:
+                yield p, call(p)
+            return
+        from geonet.features.pool import map_here_and_on_helpers
+
+        yield from map_here_and_on_helpers(call, files, processes, lost)
         return
     from geonet.features.cluster import map_on_cluster
 
-    yield from map_on_cluster(call, files, where, local_workers(where),
-                              lost=lambda reason, tb: Failure(reason, tb, None))
+    where = check_scheduler(scheduler)
+    yield from map_on_cluster(call, files, where, local_workers(where), lost=lost)

@@ -19,6 +19,7 @@ from geonet import __version__
 from geonet.atomic import check_output_target, sweep_stale_temporaries
 from geonet.errors import ConfigError, InputError
 from geonet.features.aliases import load_alias_table
+from geonet.features.columns import WellColumns, as_frame
 from geonet.features.dataset import PartJob, check_dataset_out, finish, is_dataset_out, options_key, receipt_path
 from geonet.features.depth import DUPLICATE_RULES
 from geonet.features.discovery import expand_inputs, input_kind
@@ -29,6 +30,7 @@ from geonet.features.loaders import LoadOptions, WellTable, load_file, load_inpu
 from geonet.features.prepare import prepare_file, well_summary  # noqa: F401 - well_summary is public here too
 from geonet.features.table import order_columns, write_feature_table
 from geonet.io.las_limits import LasLimits
+from geonet.io.write import write_parquet_columns
 
 REPORT_HEADER = ("well", "rows", "curves", "null fraction", "depth range (m)")
 FORMATS = ("parquet", "csv")
@@ -174,7 +176,7 @@ def ingest(
         results = _run(job, files, jobs, scheduler, progress, strict, report)
         return _finish_dataset(files, results, out, table, strict, report)
     frames, sources, units, summaries = [], [], {}, []
-    prepare = partial(prepare_file, options=options, step_m=step_m, labels=label_spec)
+    prepare = partial(prepare_file, options=options, step_m=step_m, labels=label_spec, columns_ok=format == "parquet")
     results = _run(prepare, files, jobs, scheduler, progress, strict, report)
     for path in files:  # the input order, whatever order the files were read in
         loaded = results[path]
@@ -268,15 +270,37 @@ def _one_grid(grids, files, out, format, table, max_cells, step_m, labels, missi
 
 
 def _write_wells(frames, out, format, table, sources, units, report: IngestReport, summaries: list[dict]) -> None:
-    import pandas as pd
-
     seen: dict[str, int] = {}
     for f in frames:
-        w = str(f["WELL"].iloc[0])
+        w = f.well if isinstance(f, WellColumns) else str(f["WELL"].iloc[0])
         seen[w] = seen.get(w, 0) + 1
     for w, n in seen.items():
         if n > 1:
             report.warnings.append((w, f"well {w} comes from {n} files/parts; rows are concatenated"))
+    if format == "parquet" and all(isinstance(f, WellColumns) for f in frames):
+        names = order_columns(dict.fromkeys(c for f in frames for c in f.names), table)
+        report.out_path = out
+        write_parquet_columns([(f.well, f.columns) for f in frames], names, out, _meta(names, units, sources))
+        rows = sum(len(f) for f in frames)
+    else:
+        df = _one_frame([as_frame(f) for f in frames], table, report)
+        names = list(df.columns)
+        report.out_path = write_feature_table(df, out, _meta(names, units, sources), format)
+        rows = len(df)
+    report.rows, report.curves = rows, names[2:]
+    report.per_well += summaries
+    report.wells = [w["well"] for w in report.per_well]
+
+
+def _meta(names: list[str], units: dict, sources: list[dict]) -> dict:
+    return {"geonet_version": __version__, "units": {c: units.get(c, "") for c in names if c != "WELL"},
+            "sources": sources}
+
+
+def _one_frame(frames: list, table, report: IngestReport):
+    """The wells' frames stacked: columns in table order, numbers as float64, text as categories."""
+    import pandas as pd
+
     frames = _agree_on_types(frames, report)
     df = pd.concat(frames, ignore_index=True, sort=False)
     df = df[order_columns(df.columns, table)]
@@ -286,12 +310,7 @@ def _write_wells(frames, out, format, table, sources, units, report: IngestRepor
         elif df[c].dtype.kind == "O":
             df[c] = df[c].astype("category")
     df["WELL"] = df["WELL"].astype(str)
-    meta = {"geonet_version": __version__, "units": {c: units.get(c, "") for c in df.columns if c != "WELL"},
-            "sources": sources}
-    report.out_path = write_feature_table(df, out, meta, format)
-    report.rows, report.curves = len(df), [c for c in df.columns[2:]]
-    report.per_well += summaries
-    report.wells = [w["well"] for w in report.per_well]
+    return df
 
 
 def _agree_on_types(frames: list, report: IngestReport) -> list:

@@ -16,7 +16,8 @@ import numpy as np
 from geonet.errors import GeonetError, InputError, LASError
 from geonet.features import nulls
 from geonet.features.aliases import AliasTable, assign_names, load_alias_table
-from geonet.features.depth import DUPLICATE_RULES, tidy_depth
+from geonet.features.columns import WellColumns, as_frame
+from geonet.features.depth import DUPLICATE_RULES, needs_no_repair, tidy_depth
 from geonet.features.discovery import expand_inputs, input_kind
 from geonet.features.reconcile import to_canonical_units
 from geonet.features.table import order_columns
@@ -42,11 +43,12 @@ class WellTable:
     """One input file, normalised. ``provenance``: path, sha256, well, mnemonics {column: original},
     units {column: original unit}, units_out {column: unit written}, reader, notes, ..."""
 
-    frame: object  # pandas.DataFrame
+    frame: object  # pandas.DataFrame, or WellColumns (load_file(..., columns_ok=True))
     provenance: dict = field(default_factory=dict)
 
     def to_frame(self):
         """The frame with the provenance in ``attrs["geonet"]``."""
+        self.frame = as_frame(self.frame)
         self.frame.attrs["geonet"] = self.provenance
         return self.frame
 
@@ -60,18 +62,21 @@ def _well_name(raw) -> str:
 
 
 def _curve_columns(raw, names: list[str]) -> dict:
-    import pandas as pd
+    """{name: float64 column (contiguous), or a Categorical for a text curve}."""
+    values = nulls.to_nan(np.ascontiguousarray(raw.data[:, 1:].T))  # one copy, each curve contiguous
+    cols = {n: values[i] for i, n in enumerate(names)}
+    if raw.text:
+        import pandas as pd
 
-    values = nulls.to_nan(raw.data[:, 1:].copy())
-    cols = {n: values[:, i] for i, n in enumerate(names)}
-    for j, strings in raw.text.items():
-        cols[names[j - 1]] = pd.Categorical(strings)
+        for j, strings in raw.text.items():
+            cols[names[j - 1]] = pd.Categorical(strings)
     return cols
 
 
-def load_las(path: Path, table: AliasTable, options: LoadOptions = LoadOptions()) -> WellTable:
-    import pandas as pd
-
+def load_las(path: Path, table: AliasTable, options: LoadOptions = LoadOptions(), *,
+             columns_ok: bool = False) -> WellTable:
+    """One LAS file → :class:`WellTable`. With ``columns_ok`` a file that needs no depth repair and
+    holds no text is loaded as :class:`~geonet.features.columns.WellColumns` (no pandas), else as a frame."""
     from geonet.io.las import read_las
 
     raw = read_las(path, limits=options.limits, null_tokens=nulls.null_tokens())
@@ -93,19 +98,27 @@ def load_las(path: Path, table: AliasTable, options: LoadOptions = LoadOptions()
     if not depth_unit:
         notes.append("no depth unit in ~Curve or STRT: assumed metres")
     well = _well_name(raw)
-    df = pd.DataFrame({"WELL": np.full(len(depth), well, dtype=object), "DEPTH_M": depth, **_curve_columns(raw, names)})
-    df, depth_notes = tidy_depth(df, raw.line_of_row, duplicates=options.duplicates)
-    if len(df) == 0:
-        raise LASError(f"no data row has a valid depth ({depth_curve.mnemonic})", path=path)
-    df = df[order_columns(df.columns, table)]
+    columns = {"DEPTH_M": depth, **_curve_columns(raw, names)}
+    if columns_ok and not raw.text and needs_no_repair(depth):
+        order = order_columns(["WELL", *columns], table)
+        frame, depth_notes = WellColumns(well, {c: columns[c] for c in order[1:]}), []
+        target = frame.columns
+    else:
+        import pandas as pd
+
+        df = pd.DataFrame({"WELL": np.full(len(depth), well, dtype=object), **columns})
+        df, depth_notes = tidy_depth(df, raw.line_of_row, duplicates=options.duplicates)
+        if len(df) == 0:
+            raise LASError(f"no data row has a valid depth ({depth_curve.mnemonic})", path=path)
+        frame = target = df[order_columns(df.columns, table)]
     units = {"DEPTH_M": depth_unit, **{n: c.unit for n, c in zip(names, raw.curves[1:])}}
-    units_out, unit_notes = to_canonical_units(df, units)
+    units_out, unit_notes = to_canonical_units(target, units)
     units_out["DEPTH_M"] = "m"
     prov = {"path": str(path), "sha256": raw.sha256, "well": well,
             "mnemonics": {"DEPTH_M": depth_curve.mnemonic, **dict(zip(names, mnems))},
             "units": units, "units_out": units_out, "reader": raw.reader, "las_version": raw.version,
             "encoding": raw.encoding, "notes": notes + depth_notes + unit_notes}
-    return WellTable(df, prov)
+    return WellTable(frame, prov)
 
 
 def _table_depth(df, path, options: LoadOptions, meta: dict | None) -> tuple[object, float, str, list[str]]:
@@ -207,8 +220,10 @@ def load_table(path: Path, table: AliasTable, options: LoadOptions = LoadOptions
     return WellTable(out, prov)
 
 
-def load_file(path: str | Path, options: LoadOptions = LoadOptions()) -> WellTable:
-    """One LAS or table file → :class:`WellTable`. Raises a :class:`GeonetError` naming the file."""
+def load_file(path: str | Path, options: LoadOptions = LoadOptions(), *, columns_ok: bool = False) -> WellTable:
+    """One LAS or table file → :class:`WellTable`. Raises a :class:`GeonetError` naming the file.
+
+    ``columns_ok``: a LAS file may come as :class:`~geonet.features.columns.WellColumns` (:func:`load_las`)."""
     path = Path(path)
     if options.duplicates not in DUPLICATE_RULES:
         raise InputError(f"unknown rule for repeated depths {options.duplicates!r} ({' or '.join(DUPLICATE_RULES)})")
@@ -220,7 +235,7 @@ def load_file(path: str | Path, options: LoadOptions = LoadOptions()) -> WellTab
         raise InputError("file not found", path=path)
     if path.is_dir():
         raise InputError("is a folder, not a file", path=path)
-    return load_table(path, table, options) if kind == "table" else load_las(path, table, options)
+    return load_table(path, table, options) if kind == "table" else load_las(path, table, options, columns_ok=columns_ok)
 
 
 def load_well(path: str | Path, *, aliases: str | Path | None = None, options: LoadOptions | None = None):

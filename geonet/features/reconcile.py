@@ -56,16 +56,18 @@ def _convert(name: str, values: np.ndarray, unit: str, family: str) -> tuple[flo
 def to_canonical_units(df, units: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """Convert ``df``'s canonical curves in place; returns ``(units written, notes)``.
 
-    ``units``: column → unit as found in the file. Columns without a family keep their unit.
+    ``df``: a DataFrame or a dict of NumPy columns. ``units``: column → unit as found in the file.
+    Columns without a family keep their unit.
     """
     out, notes = dict(units), []
-    for col in df.columns:
+    for col in list(df):
         family = curve_family(str(col))
         if family is None or df[col].dtype.kind != "f":
             continue
-        factor, unit, note = _convert(str(col), df[col].to_numpy(), units.get(col, "") or "", family)
+        values = np.asarray(df[col])
+        factor, unit, note = _convert(str(col), values, units.get(col, "") or "", family)
         if factor != 1.0:
-            df[col] = df[col].to_numpy() * factor
+            df[col] = values * factor
         out[col] = unit
         if note:
             notes.append(note)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,13 +268,18 @@ def read_las(path: str | Path, raw: bytes | None = None, *, sha256: str | None =
     else:
         head["curves"] = [LasCurve(*c) for c in head["curves"]]
     delimiter, comma = head.pop("delimiter"), head.pop("comma_decimal")
-    base = dict(path=path, sha256=sha256 or sha256_bytes(raw), encoding=enc, **head)
     if head["wrap"]:
         check_tokens(block, a_line + 1, path, limits)
+        base = dict(path=path, sha256=sha256 or sha256_bytes(raw), encoding=enc, **head)
         return _read_with_lasio(raw.decode(enc), base, path)
     block = _cut_at_next_section(block)
     n = len(head["curves"]) or None
-    data = parse_fast(block, n) if delimiter is None and not comma else None
+    hashing = None if sha256 else _Sha256(raw)  # beside the parse: hashlib lets go of the GIL
+    try:
+        data = parse_fast(block, n) if delimiter is None and not comma else None
+    finally:
+        sha256 = sha256 or hashing.result()
+    base = dict(path=path, sha256=sha256, encoding=enc, **head)
     if data is not None:
         out = RawLas(**base, data=data, reader="fast", first_data_line=a_line + 1, data_text=block)
     else:
@@ -290,6 +296,22 @@ def read_las(path: str | Path, raw: bytes | None = None, *, sha256: str | None =
     if out.null_value is not None:
         out.data[out.data == out.null_value] = np.nan
     return out
+
+
+class _Sha256(threading.Thread):
+    """The hex SHA-256 of ``data``, computed on a thread of its own while this one parses."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(name="geonet-sha256", daemon=True)
+        self.data, self.digest = data, None
+        self.start()
+
+    def run(self) -> None:
+        self.digest = sha256_bytes(self.data)
+
+    def result(self) -> str:
+        self.join()
+        return self.digest
 
 
 def _text(chunk: bytes | str, enc: str) -> str:

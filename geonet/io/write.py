@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 from geonet.atomic import atomic_path, write_text_atomic
 
 
@@ -20,6 +22,48 @@ def write_parquet(df, out: str | Path, meta: dict) -> None:
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"geonet": json.dumps(meta).encode()})
     with atomic_path(out) as tmp:
         pq.write_table(table, tmp, use_dictionary=_dictionary_columns(table))
+
+
+def write_parquet_columns(wells: list[tuple[str, dict]], names: list[str], out: str | Path, meta: dict) -> None:
+    """Write a feature table given as NumPy columns, without pandas: ``wells`` ``[(well, {name:
+    float64 array})]`` one after the other, columns ``names`` (``WELL`` first, filled with the well's
+    name; a column a well lacks is null there); NaN is written as null. The same Parquet data as
+    :func:`write_parquet` on the stacked DataFrame, ``meta`` likewise under ``geonet`` (only the
+    ``pandas`` schema metadata, which pandas does not need, is absent). Each well stays a chunk of
+    its own: nothing is copied into one big array first."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [len(next(iter(columns.values()))) for _, columns in wells]
+    arrays = {"WELL": pa.chunked_array([_repeated(well, n) for (well, _), n in zip(wells, rows)], pa.large_string())}
+    for name in names[1:]:  # pa.array() would import pandas (≈ 0.3 s) to inspect its input
+        arrays[name] = pa.chunked_array([_floats(columns.get(name), n) for (_, columns), n in zip(wells, rows)],
+                                        pa.float64())
+    table = pa.table(arrays).replace_schema_metadata({b"geonet": json.dumps(meta).encode()})
+    with atomic_path(out) as tmp:
+        pq.write_table(table, tmp, use_dictionary=["WELL"])
+
+
+def _floats(values, n: int):
+    """A float64 Arrow array over ``values`` (NaN → null), or ``n`` nulls for ``None``."""
+    import pyarrow as pa
+
+    if values is None:
+        return pa.nulls(n, pa.float64())
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    missing = np.isnan(values)
+    n_null = int(np.count_nonzero(missing))
+    valid = pa.py_buffer(np.packbits(~missing, bitorder="little")) if n_null else None
+    return pa.Array.from_buffers(pa.float64(), n, [valid, pa.py_buffer(values)], null_count=n_null)
+
+
+def _repeated(name: str, n: int):
+    """A large_string array holding ``name`` ``n`` times (what pandas' ``str`` columns become)."""
+    import pyarrow as pa
+
+    raw = name.encode("utf-8")
+    offsets = len(raw) * np.arange(n + 1, dtype=np.int64)
+    return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(raw * n)], null_count=0)
 
 
 def _dictionary_columns(table) -> list[str]:

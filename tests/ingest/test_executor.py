@@ -1,4 +1,4 @@
-"""The executor interface: every file once, failures as values, one Dask path for --jobs and --scheduler."""
+"""The executor interface: every file once, failures as values; --jobs on this machine, --scheduler on Dask."""
 
 import sys
 from pathlib import Path
@@ -7,8 +7,7 @@ import pytest
 
 from geonet.errors import InputError
 from geonet.features.cluster import plan_batches
-from geonet.features.executor import (PARALLEL_MIN_BYTES, Failure, check_scheduler, cores, map_files,
-                                     resolve_scheduler)
+from geonet.features.executor import PARALLEL_MIN_BYTES, Failure, check_scheduler, cores, local_processes, map_files
 
 
 def _fn(path: Path):
@@ -40,16 +39,14 @@ def test_plain_runs_never_import_dask(tmp_path):
     assert ("distributed" in sys.modules) == before
 
 
-def test_jobs_is_a_local_cluster_and_one_job_runs_here():
-    assert resolve_scheduler(5, jobs=2) == "local:2"
-    assert resolve_scheduler(5, jobs=1) is None and resolve_scheduler(1) is None
-    assert resolve_scheduler(3, jobs=8) == "local:3"  # never more workers than files
-    assert resolve_scheduler(5, scheduler="tcp://10.0.0.1:8786/") == "tcp://10.0.0.1:8786"
-    # by default, small inputs are read here: starting workers would cost more than it saves
-    assert resolve_scheduler(5, n_bytes=PARALLEL_MIN_BYTES - 1) is None
-    assert resolve_scheduler(5, jobs=2, n_bytes=10) == "local:2"
-    if cores() > 1:
-        assert resolve_scheduler(5, n_bytes=PARALLEL_MIN_BYTES) == f"local:{min(cores(), 5)}"
+def test_jobs_are_processes_here_and_the_default_depends_on_the_inputs_only():
+    assert local_processes(5, jobs=2) == 2
+    assert local_processes(5, jobs=1) == 1 and local_processes(1) == 1
+    assert local_processes(3, jobs=8) == 3  # never more processes than files
+    # by default, small inputs are read here: a helper would boot later than this process is done
+    assert local_processes(5, n_bytes=PARALLEL_MIN_BYTES - 1) == 1
+    assert local_processes(5, jobs=2, n_bytes=10) == 2
+    assert local_processes(5, n_bytes=PARALLEL_MIN_BYTES) == min(cores(), 5)
 
 
 @pytest.mark.parametrize("bad", ["local:0", "local", "8786", "http://x:8786", "tcp://", "local:two"])
