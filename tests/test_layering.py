@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "geonet"
 #: lower layers first; a package may import geonet packages at its own level or below
-LAYERS = ["errors", "atomic", "paths", "signals", "io", "features", "nn", "spec", "train", "tracking", "workflows", "pipeline", "cli"]
+LAYERS = ["errors", "atomic", "spawning", "paths", "signals", "io", "features", "nn", "spec", "train", "tracking", "workflows", "pipeline", "cli"]
 #: third-party packages only these geonet packages may import
 ONLY_IN = {
     "mlflow": {"tracking"},
@@ -72,7 +72,7 @@ def test_nn_imports_only_numpy():
     for path in (ROOT / "nn").rglob("*.py"):
         for name in _imports(path):
             top = name.split(".")[0]
-            allowed = top in {"numpy", "__future__"} or name in {"geonet.errors", "geonet.atomic"} or name.startswith("geonet.nn")
+            allowed = top in {"numpy", "__future__"} or name in {"geonet.errors", "geonet.atomic", "geonet.spawning"} or name.startswith("geonet.nn")
             assert allowed or _is_stdlib(top), f"{path.name} imports {name}"
 
 

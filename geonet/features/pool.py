@@ -32,13 +32,13 @@ import os
 import pickle
 import shutil
 import signal
-import sys
 import tempfile
-import types
 from collections import deque
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Callable, Iterator
+
+from geonet.spawning import start_without_main
 
 #: files a helper holds at a time: one being read, one waiting, so it never idles while this process
 #: is busy with a file of its own
@@ -104,12 +104,7 @@ class _Helper:
     def __init__(self, ctx, preload: tuple[str, ...] = ()) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_serve, args=(child, os.getpid(), preload), name="geonet-read", daemon=True)
-        main = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            self.process.start()
-        finally:
-            sys.modules["__main__"] = main
+        start_without_main(self.process)
         child.close()
         self.held: list[int] = []  # indices of the files handed over, in order
 

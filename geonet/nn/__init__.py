@@ -2,7 +2,7 @@
 
 Layers l = 1..L: z(l) = W(l) a(l−1) + b(l), a(l) = σ(z(l)); rows are samples, W(l) is
 (n_l, n_{l−1}), so on a batch z = a_prev @ W.T + b.  See backprop.py for the four equations.
-Imports nothing but numpy, the standard library and geonet.errors.
+Imports nothing but numpy, the standard library, geonet.errors and geonet.spawning.
 """
 
 from .activations import ACTIVATIONS, OUTPUTS

@@ -42,14 +42,14 @@ import copy
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
-import types
 import traceback
 from multiprocessing import shared_memory
 
 import numpy as np
+
+from geonet.spawning import start_without_main
 
 from .backprop import Workspace
 from .blas import set_threads
@@ -191,8 +191,7 @@ def _steps(arrays: dict, job: dict, conn, go, ticket, done, alive) -> None:
     while True:
         if not _wait(go, alive):
             return
-        s, e = int(control[0]), int(control[1])
-        if s < 0:  # unbind
+        if control[0] < 0:  # unbind
             return
         if not ticket.acquire(False):  # the training process ran this part itself (or a stale go)
             continue
@@ -217,14 +216,7 @@ class _Helper:
         self.process = ctx.Process(target=_helper_main,
                                    args=(child, self.go, self.ticket, self.done, os.getpid()),
                                    name="geonet-shard", daemon=True)
-        # a spawned child first re-runs the caller's __main__ module (to find what it pickled there);
-        # the helper needs nothing from it, and an unguarded user script must not run twice
-        main = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            self.process.start()
-        finally:
-            sys.modules["__main__"] = main
+        start_without_main(self.process)  # an unguarded user script must not run again in the helper
         child.close()
 
     def alive(self) -> bool:
