@@ -1,5 +1,5 @@
 """geonet.nn imports nothing but numpy, the standard library, geonet.errors, geonet.atomic and geonet.spawning
-(both standard-library only)."""
+(the last two standard-library only)."""
 
 import ast
 import subprocess
