@@ -84,7 +84,7 @@ def test_real_pipeline(tmp_path, tracking_uri, synthetic_wells):
     from mlflow import MlflowClient
 
     client = MlflowClient(tracking_uri)
-    assert client.get_latest_versions("pipe-lith")
+    assert client.search_model_versions("name = 'pipe-lith'")
 
     again = runner.invoke(app, ["run", str(path), "--set", "evaluate.table=out/train.parquet"])
     assert again.exit_code == 0, again.output
