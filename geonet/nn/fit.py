@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import TrainingDiverged
 from .blas import blas_threads
-from .parallel import DataParallel, choose_parallel
+from .parallel import DataParallel, choose_parallel, choose_threads
 from .processes import ProcessParallel
 from .costs import COSTS
 from .network import Network
@@ -204,7 +204,8 @@ def fit(
     mini-batch with one BLAS thread; ``backend``: on threads of this process ("threads", see
     parallel.py) or on helper processes ("processes", see processes.py).  None chooses both from
     the problem size (one core for small nets, processes for mid-size steps, threads for wide
-    ones); an explicit ``threads`` without ``backend`` means threads.  BLAS runs single-threaded
+    ones); an explicit ``threads`` without ``backend`` means threads, a ``backend`` without
+    ``threads`` gets the cores chosen for that backend.  BLAS runs single-threaded
     during ``fit`` either way: a multi-threaded BLAS on small matmuls loses to one thread, badly on
     a busy machine.  Results equal the one-core ones up to floating-point summation order.
     """
@@ -225,12 +226,14 @@ def fit(
     X = np.ascontiguousarray(X, net.dtype)
     B = min(int(batch_size), n)
     starts = np.arange(0, n, B)
+    if backend not in (None, "threads", "processes"):
+        raise ValueError(f"backend must be 'threads' or 'processes', got {backend!r}")
     if threads is None:
         chosen, threads = choose_parallel(net.sizes, B, n, epochs)
+        if backend not in (None, chosen):  # the backend asked for; the cores chosen for it
+            threads = choose_threads(net.sizes, B) if backend == "threads" else 2
         backend = backend or chosen
     threads, backend = max(1, int(threads)), backend or "threads"
-    if backend not in ("threads", "processes"):
-        raise ValueError(f"backend must be 'threads' or 'processes', got {backend!r}")
     n_w = net.n_weights
     # named special case: with one-hot y, C = −ln a_y (one row-dot instead of a log of every a_j)
     ce_shortcut = net.output == "softmax" and net.cost == "cross_entropy"

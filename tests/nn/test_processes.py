@@ -205,3 +205,12 @@ def test_too_little_shared_memory_trains_in_one_process(rng, monkeypatch):
     np.testing.assert_array_equal(two.params, one.params)  # one process: the very same arithmetic
     with pytest.raises(RuntimeError, match="too little"):
         check_room(10**15)
+
+
+def test_a_backend_without_threads_gets_its_own_core_count(rng):
+    X, y = _data(rng, n=300)
+    net = Network([6, 64, 64, 4], dtype="float32", rng=np.random.default_rng(0))
+    history = fit(net, X, y, make_optimizer("adam"), epochs=1, batch_size=256, backend="threads")
+    assert (history.backend, history.cores) == ("threads", 1)
+    history = fit(net, X, y, make_optimizer("adam"), epochs=1, batch_size=256, backend="processes")
+    assert (history.backend, history.cores) == ("processes", 2)
