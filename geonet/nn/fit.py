@@ -317,6 +317,7 @@ def _open_parallel(net, batch_size: int, threads: int, backend: str, rows: int, 
     if backend == "processes" and threads > 1:
         try:
             return ProcessParallel(net, batch_size, threads, rows, weighted, optimizer, l2)
-        except (RuntimeError, OSError, ValueError, AssertionError):  # helpers busy (or we are a daemon) or not startable, no shared memory
+        # helpers busy with another fit or not startable (in a daemon process), no shared memory
+        except (RuntimeError, OSError, ValueError, AssertionError):
             threads = 1
     return DataParallel(net, batch_size, threads, rows, weighted)

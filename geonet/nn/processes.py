@@ -222,6 +222,9 @@ class _Helper:
     def alive(self) -> bool:
         return self.process.is_alive()
 
+    def died(self) -> RuntimeError:
+        return RuntimeError(f"a training helper process died (exit code {self.process.exitcode})")
+
     def receive(self, fit: str, timeout: float):
         """The helper's next message about ``fit`` (None: bound; else a traceback), skipping
         late answers about earlier fits; RuntimeError when it dies or stays silent."""
@@ -440,7 +443,7 @@ class ProcessParallel:
         for rank, helper in enumerate(self.helpers, 1):
             if not offered or helper.ticket.acquire(False):  # unclaimed: the helper is descheduled, or dead
                 if not helper.alive():
-                    problems.append(RuntimeError(f"a training helper process died (exit code {helper.process.exitcode})"))
+                    problems.append(helper.died())
                 elif compute and not problems:
                     try:
                         parts[rank - 1]()
@@ -448,7 +451,7 @@ class ProcessParallel:
                         problems.append(exc)
                 continue
             if not _wait(helper.done, helper.alive):
-                problems.append(RuntimeError(f"a training helper process died (exit code {helper.process.exitcode})"))
+                problems.append(helper.died())
                 continue
             if failed[rank - 1]:
                 failed[rank - 1] = 0
