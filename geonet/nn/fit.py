@@ -257,7 +257,7 @@ def fit(
 
     with (_open_parallel(net, B, threads, backend, n, weighted, optimizer, l2) as parallel, blas_threads(1),
           np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore")):
-        theta = net.params  # in shared memory while helper processes train with us
+        theta = net.params
         history.backend = "processes" if isinstance(parallel, ProcessParallel) else "threads"
         history.cores = parallel.k if isinstance(parallel, ProcessParallel) else parallel.threads
         # this epoch's shuffled copy, and a(L) of every row as the forward passes made them
@@ -306,7 +306,7 @@ def fit(
             train_loss = float(batch_loss.mean())
             if close(epoch, step, train_loss, grad_norm_sum / n_sampled, t0):
                 break
-        del theta, X_epoch, T_epoch, outputs  # views into shared memory, released on leaving
+        del X_epoch, T_epoch, outputs  # views into a helper process's shared memory, released on leaving
 
     close.restore()
     return history
@@ -316,7 +316,7 @@ def _open_parallel(net, batch_size: int, threads: int, backend: str, rows: int, 
     """The step runner: helper processes when asked and available, else threads of this process."""
     if backend == "processes" and threads > 1:
         try:
-            return ProcessParallel(net, batch_size, threads, rows, weighted, optimizer, l2)
+            return ProcessParallel(net, batch_size, rows, weighted, optimizer, l2)
         # helpers busy with another fit or not startable (in a daemon process), no shared memory
         except (RuntimeError, OSError, ValueError, AssertionError):
             threads = 1

@@ -72,18 +72,6 @@ class Network:
         bounds = np.cumsum((self.n_weights,) + self.sizes[1:])
         return [flat[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
 
-    def _share(self, flat: np.ndarray, copy: bool = True) -> np.ndarray:
-        """Make ``flat`` (same shape and dtype) the parameter storage, ``weights`` and ``biases``
-        views into it, after copying the current parameters in (``copy``); returns the previous
-        array.  Data-parallel helper processes use this to read θ from shared memory."""
-        if flat.shape != self.params.shape or flat.dtype != self.params.dtype:
-            raise ValueError(f"need a {self.params.dtype} array of shape {self.params.shape}")
-        old = self.params
-        if copy and flat is not old:
-            flat[...] = old
-        self.params, self.weights, self.biases = flat, self._weight_views(flat), self._bias_views(flat)
-        return old
-
     def segments(self) -> tuple[list[str], np.ndarray]:
         """Names "W1".."WL","b1".."bL" and the start offset of each in ``params``."""
         L = len(self.shapes)

@@ -1,38 +1,38 @@
-"""Data-parallel training steps on helper processes, for nets whose steps are too short for threads.
+"""Data-parallel training steps on a helper process, for nets whose steps are too short for threads.
 
 parallel.py splits each mini-batch over threads of this process.  That pays only when a shard's
 matmuls are long (≈ 20 MFLOP): NumPy hands the GIL over at every matmul and element-wise call, and
 on a (64, 64) net at batch 256 (≈ 8 MFLOP a step) the hand-overs cost more than the halved work.
-Here the shards run in helper processes and this one, each with its own interpreter:
+Here the batch is split in two shards, one run by this process and one by a helper process, each
+with its own interpreter.  Each keeps its own copy of θ and of the optimiser's state, and both
+apply the same update, so θ never travels between the cores; only the shards' gradients do:
 
-    this process                               helper r = 1 .. k−1
-    write the step's rows [s, e)
-    ticket[r].release(), go[r].release() ──▶   go[r].acquire()
-    forward + backprop on shard 0              ticket[r].acquire() (non-blocking): the shard is its
-    ticket[r].acquire() (non-blocking)?        forward + backprop on shard r → grad_r, a(L) rows
-      yes: the helper has not started:         done[r].release()
-           run shard r here
-      no:  done[r].acquire()           ◀──
-    ∂C/∂θ = Σ_r ∂C_r/∂θ in shard order, one optimiser step on θ (shared: read at the next step)
-
-For nets of MIN_PARAMS_TO_SPLIT_UPDATE parameters or more, the sum, the L2 term and the
-optimiser's update are handed out the same way, each process taking a range of the parameters
-(θ and the optimiser's state are shared).
+    this process                                helper
+    write the step's rows [s, e), lr, t
+    ticket.release(), go.release()      ──▶     go.acquire(); ticket.acquire() (non-blocking)
+    forward + backprop on shard 0 → g0          forward + backprop on shard 1 → g1, a(L) rows
+    ticket.acquire() (non-blocking)?            done.release()
+      yes: the helper has not started: run shard 1 here (it will copy θ before its next shard)
+      no:  ready.release(); done.acquire()  ──▶ ready.acquire()
+    ∂C/∂θ = g0 + g1, L2 term, optimiser step    ∂C/∂θ = g0 + g1, L2 term, optimiser step
+    on this θ (the caller's, in ``fit``)         on its θ: the same numbers, the same arithmetic
 
 The shards are fixed by the batch alone and each is computed the same way wherever it runs, so who
-runs it does not change the result: a helper descheduled by another program's load costs this
+runs one does not change the result: a helper descheduled by another program's load costs this
 process one extra shard, never a stall of the whole step; one late several steps in a row is left
-alone for a while (this process runs every part) and then offered work again.  Each shard scales δ(L) by its rows'
-weight in the *whole* batch, as in parallel.py, so the shards' gradients add up to the batch
-gradient (equal to one process up to summation order).  θ, the epoch's shuffled rows, their
-weights, a(L) and the helpers' gradients live in one shared-memory block for the length of a
-``fit``.  The semaphores also order the memory: what one side wrote before a release, the other
-sees after its acquire.  Waits spin briefly (a step lasts ≈ 0.1 ms; waking a sleeping process
-costs about as much), then block, checking that the other side is alive.
+alone for a while (this process runs both shards) and then offered work again, after copying θ
+and the optimiser's state from this process ("resync").  Each shard scales δ(L) by its rows'
+weight in the *whole* batch, as in parallel.py, so the gradients add up to the batch gradient
+(equal to one process up to summation order).  The epoch's shuffled rows, their weights, a(L), the
+gradients (this process's in two alternating rows: the helper may still be adding up the last
+step's while this one writes the next) and the copy for a resync live in one shared-memory block
+for the length of a ``fit``.  The semaphores also order the memory: what one side wrote before a
+release, the other sees after its acquire.  Waits spin briefly (a step lasts ≈ 0.1 ms; waking a
+sleeping process costs about as much), then block, checking that the other side is alive.
 
-Helpers are started once per Python process (spawned: a fresh interpreter, never a fork of this
-one and its threads) and kept for later fits, so an ensemble pays the ≈ 0.3 s start once.  They
-ignore Ctrl-C (this process stops them), end with this process, and end themselves if it dies.
+The helper is started once per Python process (spawned: a fresh interpreter, never a fork of this
+one and its threads) and kept for later fits, so an ensemble pays the ≈ 0.3 s start once.  It
+ignores Ctrl-C (this process stops it), ends with this process, and ends itself if it dies.
 """
 
 from __future__ import annotations
@@ -59,20 +59,19 @@ from .network import Network
 # before it checks that the other side is alive
 SPINS = 4000
 POLL = 0.05
-# seconds to wait for a helper to start (spawn, import NumPy and geonet.nn) or to answer
+# seconds to wait for the helper to start (spawn, import NumPy and geonet.nn) or to answer
 START_TIMEOUT = 60.0
 
 # a helper whose shard ends more than LATE × this process's own shard time after it, LATE_STEPS steps
-# in a row, has lost its core to other work: this process then runs every shard itself for SOLO_STEPS
-# steps before offering them again.  Who runs a shard never changes the result, only the time.
+# in a row, has lost its core to other work: this process then runs both shards itself for SOLO_STEPS
+# steps before offering work again.  Who runs a shard never changes the result, only the time.
 LATE = 0.5
 LATE_STEPS = 3
 SOLO_STEPS = 200
-# parameters from which the optimiser's update is split over the processes too (one more hand-over,
-# ≈ 2 µs, against Adam's ≈ 3 ns a parameter)
-MIN_PARAMS_TO_SPLIT_UPDATE = 2048
 
-_STEP, _UPDATE = 0, 1
+# control block: the step's rows, its number (picks the gradient row), whether the helper must copy
+# θ and the optimiser's state first, and "unbind"
+_S, _E, _STEP, _RESYNC, _UNBIND = range(5)
 
 
 def _wait(sem, alive) -> bool:
@@ -87,12 +86,11 @@ def _wait(sem, alive) -> bool:
     return True
 
 
-def _layout(n_params: int, helpers: int, rows: int, n_in: int, n_out: int, weighted: bool, dtype: str,
-            n_buffers: int):
+def _layout(n_params: int, rows: int, n_in: int, n_out: int, weighted: bool, dtype: str, n_buffers: int):
     """(name, shape, dtype) of every array in the shared block."""
-    fields = [("control", (3,), "int64"), ("hyper", (2,), "float64"), ("failed", (max(helpers, 1),), "int64"),
-              ("theta", (n_params,), dtype), ("grads", (helpers + 1, n_params), dtype),
-              ("opt", (n_buffers, n_params), dtype),
+    fields = [("control", (5,), "int64"), ("hyper", (2,), "float64"), ("failed", (1,), "int64"),
+              ("g0", (2, n_params), dtype), ("g1", (n_params,), dtype),
+              ("theta", (n_params,), dtype), ("opt", (n_buffers, n_params), dtype),  # for a resync
               ("X", (rows, n_in), dtype), ("T", (rows, n_out), dtype), ("outputs", (rows, n_out), dtype)]
     if weighted:
         fields.append(("scale", (rows, 1), dtype))
@@ -118,26 +116,6 @@ def shard_bounds(s: int, e: int, k: int) -> list[tuple[int, int]]:
     return list(zip(edges[:-1], edges[1:]))
 
 
-def param_range(n_params: int, part: int, k: int) -> tuple[int, int]:
-    """The parameters [lo, hi) whose update process ``part`` of k runs."""
-    return n_params * part // k, n_params * (part + 1) // k
-
-
-def _update_part(arrays: dict, optimizer, l2: float, n_w: int, part: int, k: int, buf: np.ndarray) -> None:
-    """Parameters of ``part``: the shards' gradients summed into row 0 (in shard order), the L2
-    term, then the optimiser's update.  The same arithmetic wherever it runs."""
-    grads, theta = arrays["grads"], arrays["theta"]
-    lo, hi = param_range(len(theta), part, k)
-    grad = grads[0]
-    for g in grads[1:]:
-        grad[lo:hi] += g[lo:hi]  # ∂C/∂θ = Σ_shards ∂C_shard/∂θ
-    top = min(hi, n_w)
-    if l2 and lo < top:
-        np.multiply(theta[lo:top], l2, out=buf[lo:top])
-        grad[lo:top] += buf[lo:top]  # ∂/∂W (½ λ ‖W‖²) = λ W  (weights only)
-    optimizer.update(theta, grad, lo, hi)
-
-
 def _shard_step(ws: Workspace, arrays: dict, lo: int, hi: int, s: int, e: int) -> None:
     out = ws.forward(arrays["X"][lo:hi])
     arrays["outputs"][lo:hi] = out  # a(L) kept for the epoch's training loss
@@ -145,11 +123,18 @@ def _shard_step(ws: Workspace, arrays: dict, lo: int, hi: int, s: int, e: int) -
     ws.backward(arrays["T"][lo:hi], scale)
 
 
+def add_decay(theta: np.ndarray, grad: np.ndarray, l2: float, n_w: int, buf: np.ndarray) -> None:
+    """grad[:n_w] += λ θ[:n_w]: the L2 term ∂/∂W (½ λ ‖W‖²) = λ W, weights only (biases not decayed).
+    ``fit`` and the helper both use this, so their updates stay equal to the bit."""
+    np.multiply(theta[:n_w], l2, out=buf[:n_w])
+    grad[:n_w] += buf[:n_w]
+
+
 # --- the helper process ---------------------------------------------------------------------------
-def _helper_main(conn, go, ticket, done, parent: int) -> None:
-    """A helper's life: wait for a fit to bind it, run its steps, unbind; until told to stop."""
+def _helper_main(conn, go, ticket, done, ready, parent: int) -> None:
+    """The helper's life: wait for a fit to bind it, run its steps, unbind; until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the training process's to handle
-    set_threads(1)  # one core each: the shards are the parallelism
+    set_threads(1)  # one core: the shards are the parallelism
     alive = lambda: os.getppid() == parent  # noqa: E731  (re-parented: the training process died)
     while True:
         if not conn.poll(POLL):
@@ -160,61 +145,72 @@ def _helper_main(conn, go, ticket, done, parent: int) -> None:
         if job is None:
             return
         try:
-            _run_fit(job, conn, go, ticket, done, alive)
+            _run_fit(job, conn, go, ticket, done, ready, alive)
         except BaseException:  # noqa: BLE001  (reported to the training process, which raises)
             conn.send((job["shm"], traceback.format_exc()))
 
 
-def _run_fit(job: dict, conn, go, ticket, done, alive) -> None:
+def _run_fit(job: dict, conn, go, ticket, done, ready, alive) -> None:
     shm = shared_memory.SharedMemory(name=job["shm"])
     try:
-        _steps(_views(shm.buf, job["layout"]), job, conn, go, ticket, done, alive)
+        _steps(_views(shm.buf, job["layout"]), job, conn, go, ticket, done, ready, alive)
     finally:
         shm.close()  # the views into the block died with _steps' frame
 
 
-def _steps(arrays: dict, job: dict, conn, go, ticket, done, alive) -> None:
-    rank, k = job["rank"], job["processes"]
-    net = Network(job["sizes"], job["activation"], job["output"], job["cost"], job["dtype"],
-                  params=np.zeros(arrays["theta"].shape, job["dtype"]))
-    net._share(arrays["theta"], copy=False)  # read θ where the training process updates it
-    ws = Workspace(net, job["shard"], grad=arrays["grads"][rank])
-    optimizer = job["optimizer"]  # a copy without state: its buffers are the shared ones
-    if optimizer is not None:
-        optimizer._buffers, optimizer._shape = list(arrays["opt"]), (arrays["theta"].shape, arrays["theta"].dtype)
-    buf = np.empty_like(arrays["theta"])
-    hyper = arrays["hyper"]
+def _steps(arrays: dict, job: dict, conn, go, ticket, done, ready, alive) -> None:
+    net = Network(job["sizes"], job["activation"], job["output"], job["cost"], job["dtype"])
+    theta = net.params  # this helper's own copy, kept equal to the training process's
+    ws = Workspace(net, job["shard"], grad=arrays["g1"])
+    optimizer = job["optimizer"]  # a copy without state: it gets the training process's at a resync
+    l2, n_w = job["l2"], net.n_weights
+    grad, buf = np.empty_like(theta), np.empty_like(theta)
+    control, hyper, failed = arrays["control"], arrays["hyper"], arrays["failed"]
     while go.acquire(False):  # go's left from the last fit, which ended before this helper saw them
         pass
     conn.send((job["shm"], None))  # bound (messages name their fit: a late one is told apart)
-    control, failed = arrays["control"], arrays["failed"]
     while True:
         if not _wait(go, alive):
             return
-        if control[0] < 0:  # unbind
+        if control[_UNBIND]:
             return
-        if not ticket.acquire(False):  # the training process ran this part itself (or a stale go)
+        if not ticket.acquire(False):  # the training process ran this shard itself (or a stale go)
             continue
+        # the step as the training process wrote it before the ticket: it writes the next one only
+        # after this shard is done, maybe while this helper still updates θ
+        s, e, step, lr = int(control[_S]), int(control[_E]), int(control[_STEP]), float(hyper[0])
         try:
-            if control[2] == _UPDATE:
-                optimizer.lr, optimizer.t = float(hyper[0]), int(hyper[1])
-                _update_part(arrays, optimizer, job["l2"], job["n_weights"], rank, k, buf)
-            else:
-                lo, hi = shard_bounds(int(control[0]), int(control[1]), k)[rank]
-                _shard_step(ws, arrays, lo, hi, int(control[0]), int(control[1]))
+            if control[_RESYNC]:  # missed steps (or the first one): take θ and the state as they are now
+                theta[...] = arrays["theta"]
+                if optimizer is not None:
+                    optimizer._buffers = [b.copy() for b in arrays["opt"]]
+                    optimizer._shape = (theta.shape, theta.dtype)
+                    optimizer.t = int(hyper[1]) - 1
+            lo, hi = shard_bounds(s, e, 2)[1]
+            _shard_step(ws, arrays, lo, hi, s, e)
         except BaseException:  # noqa: BLE001  (reported; the training process raises)
-            failed[rank - 1] = 1
+            failed[0] = 1
             conn.send((job["shm"], traceback.format_exc()))
+            done.release()
+            continue
         done.release()
+        if not _wait(ready, alive):  # this process's own shard gradient
+            return
+        np.add(arrays["g0"][step % 2], arrays["g1"], out=grad)  # ∂C/∂θ = g0 + g1
+        if l2:
+            add_decay(theta, grad, l2, n_w, buf)
+        if optimizer is not None:
+            optimizer.lr = lr
+            optimizer.step(theta, grad)  # the same update as the training process's
 
 
-# --- the pool of helpers --------------------------------------------------------------------------
+# --- the helper, kept for later fits --------------------------------------------------------------
 class _Helper:
     def __init__(self, ctx):
-        self.go, self.ticket, self.done = ctx.Semaphore(0), ctx.Semaphore(0), ctx.Semaphore(0)
+        self.go, self.ticket, self.done, self.ready = (ctx.Semaphore(0) for _ in range(4))
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_helper_main,
-                                   args=(child, self.go, self.ticket, self.done, os.getpid()),
+                                   args=(child, self.go, self.ticket, self.done, self.ready, os.getpid()),
                                    name="geonet-shard", daemon=True)
         start_without_main(self.process)  # an unguarded user script must not run again in the helper
         child.close()
@@ -250,17 +246,16 @@ class _Helper:
 
 
 _POOL: list[_Helper] = []
-_POOL_LOCK = threading.Lock()  # one fit at a time uses the helpers; a second one runs alone
+_POOL_LOCK = threading.Lock()  # one fit at a time uses the helper; a second one runs alone
 _LEFTOVER: list[shared_memory.SharedMemory] = []  # blocks still viewed by a caller when released
 
 
-def _take_helpers(k: int) -> list[_Helper]:
-    """k live helpers, started if needed; the caller holds _POOL_LOCK."""
+def _take_helper() -> _Helper:
+    """A live helper, started if needed; the caller holds _POOL_LOCK."""
     _POOL[:] = [h for h in _POOL if h.alive()]
-    ctx = multiprocessing.get_context("spawn")
-    while len(_POOL) < k:
-        _POOL.append(_Helper(ctx))
-    return _POOL[:k]
+    if not _POOL:
+        _POOL.append(_Helper(multiprocessing.get_context("spawn")))
+    return _POOL[0]
 
 
 @atexit.register
@@ -294,186 +289,146 @@ def _check_room(size: int, where: str = "/dev/shm") -> None:
 
 
 class ProcessParallel:
-    """Training steps on ``processes`` shards of mini-batches, shard 0 here and the rest on helpers.
+    """Training steps on two shards of mini-batches, one here and one on the helper process.
 
     Built for a fit of ``net`` with ``optimizer`` (and L2 factor ``l2``) on ``rows`` rows: ``X``,
     ``T``, ``outputs`` (and ``scale`` with row weights) are the epoch's arrays, in shared memory,
-    which the caller fills; while it is open, the network's parameters and the optimiser's state
-    live in shared memory too (put back by ``close``).  ``run(s, e)`` runs the step on rows [s, e)
-    and returns the flat batch gradient; ``run_update`` also sums it, adds the L2 term and updates
-    θ, each process taking a range of the parameters.  Raises RuntimeError when the helpers cannot
-    be started or shared memory cannot be had; the caller then trains in one process.
+    which the caller fills.  ``run(s, e)`` runs the step on rows [s, e) and returns the flat batch
+    gradient; the caller then adds the L2 term with :func:`add_decay` and takes ``optimizer.step``
+    on ``net.params``, which the helper repeats on its own copy.  Raises RuntimeError when the
+    helper cannot be started or shared memory cannot be had; the caller then trains in one process.
     """
 
-    def __init__(self, net, batch_size: int, processes: int, rows: int, weighted: bool = False,
-                 optimizer=None, l2: float = 0.0):
+    split_update = False
+    k = 2  # shards (and processes)
+
+    def __init__(self, net, batch_size: int, rows: int, weighted: bool = False, optimizer=None, l2: float = 0.0):
         if not _POOL_LOCK.acquire(blocking=False):
-            raise RuntimeError("the helper processes are in use by another fit")
+            raise RuntimeError("the helper process is in use by another fit")
         self._locked = True
-        self.net, self.shm, self._original, self.helpers, self.optimizer = net, None, None, [], None
+        self.net, self.shm, self.helper, self._bound = net, None, None, False
         try:
             _close_leftovers()
-            self.k = max(2, int(processes))
-            self.helpers = _take_helpers(self.k - 1)
+            self.helper = _take_helper()
             dtype, n_params = str(net.dtype), len(net.params)
+            self.optimizer = optimizer
             n_buffers = optimizer.n_buffers if optimizer is not None else 0
-            layout = _layout(n_params, self.k - 1, rows, net.sizes[0], net.sizes[-1], weighted, dtype, n_buffers)
+            layout = _layout(n_params, rows, net.sizes[0], net.sizes[-1], weighted, dtype, n_buffers)
             size = sum(_nbytes(s, d) for _, s, d in layout)
             _check_room(size)
             self.shm = shared_memory.SharedMemory(create=True, size=size)
             self.arrays = _views(self.shm.buf, layout)
+            self.arrays["control"][:] = 0
             self.arrays["failed"][:] = 0
-            self._original = net._share(self.arrays["theta"])
-            grads = self.arrays["grads"]
             shard = -(-int(batch_size) // self.k)
             self._bounds: dict[int, list[tuple[int, int]]] = {}
-            self.ws = Workspace(net, max(shard, self.k), grad=grads[0])
-            # where this process runs a helper's shard that the helper had not started
-            self.spare = [Workspace(net, shard, grad=grads[r]) for r in range(1, self.k)]
-            self._late, self._solo = 0, 0  # steps in a row a helper was late; steps left to run alone
-            self.grad = self.ws.grad
+            self.ws = [Workspace(net, max(shard, self.k), grad=self.arrays["g0"][i]) for i in range(2)]
+            self.spare = Workspace(net, shard, grad=self.arrays["g1"])  # runs shard 1 here when needed
+            self.grad = np.empty_like(net.params)  # the batch gradient handed to fit
+            self._late, self._solo, self._stale, self._step = 0, 0, True, 0
             self.X, self.T, self.outputs = self.arrays["X"], self.arrays["T"], self.arrays["outputs"]
             self.scale = self.arrays.get("scale")
-            self.l2, self._buf = float(l2), np.empty_like(self.grad)
-            self.split_update = optimizer is not None and n_params >= MIN_PARAMS_TO_SPLIT_UPDATE
-            job = {"shm": self.shm.name, "layout": layout, "processes": self.k, "shard": shard,
-                   "sizes": net.sizes, "activation": net.activation, "output": net.output, "cost": net.cost,
-                   "dtype": dtype, "l2": self.l2, "n_weights": net.n_weights, "optimizer": None}
-            if optimizer is not None:  # its state moves into the block; helpers get stateless copies
-                state = optimizer._state(self.grad, n_buffers)
-                self.arrays["opt"][...] = state if n_buffers else 0
-                optimizer._buffers, self.optimizer = list(self.arrays["opt"]), optimizer
+            replica = None
+            if optimizer is not None:
                 replica = copy.copy(optimizer)
                 replica._buffers, replica._shape = [], None
-                job["optimizer"] = replica
-            for rank, helper in enumerate(self.helpers, 1):
-                helper.conn.send({**job, "rank": rank})
-            self._bound = []
-            for helper in self.helpers:
-                answer = helper.receive(self.shm.name, START_TIMEOUT)
-                if answer is not None:
-                    raise RuntimeError(f"a training helper process failed to start: {answer.strip().splitlines()[-1]}")
-                while helper.done.acquire(False):  # its answer to the last fit's unbind, if any
-                    pass
-                self._bound.append(helper)
+            job = {"shm": self.shm.name, "layout": layout, "shard": shard, "sizes": net.sizes,
+                   "activation": net.activation, "output": net.output, "cost": net.cost, "dtype": dtype,
+                   "l2": float(l2), "optimizer": replica}
+            self.helper.conn.send(job)
+            answer = self.helper.receive(self.shm.name, START_TIMEOUT)
+            if answer is not None:
+                raise RuntimeError(f"the training helper process failed to start: {answer.strip().splitlines()[-1]}")
+            while self.helper.done.acquire(False):  # left from an earlier fit, if any
+                pass
+            while self.helper.ready.acquire(False):
+                pass
+            self._bound = True
         except BaseException:
-            for helper in self.helpers:
-                if helper not in getattr(self, "_bound", []):  # in an unknown state: replaced next time
-                    helper.process.kill()
-                    helper.process.join(1.0)
+            if self.helper is not None and not self._bound:  # in an unknown state: replaced next time
+                self.helper.process.kill()
+                self.helper.process.join(1.0)
             self.close()
             raise
 
-    def _offer(self, phase: int) -> bool:
-        """Hand the helpers their part of ``phase`` (unless running alone for a while)."""
-        if self._solo:
-            self._solo -= phase == _STEP
-            return False
-        self.arrays["control"][2] = phase
-        for helper in self.helpers:
-            helper.ticket.release()
-            helper.go.release()
-        return True
+    def _publish(self) -> None:
+        """θ and the optimiser's state as they are now, for a helper that missed updates."""
+        arrays, optimizer = self.arrays, self.optimizer
+        arrays["theta"][...] = self.net.params
+        if optimizer is not None:
+            buffers = optimizer._state(self.grad, optimizer.n_buffers)
+            if buffers:
+                arrays["opt"][...] = buffers
+        arrays["control"][_RESYNC] = 1
 
-    def _shards(self, s: int, e: int) -> None:
-        """Forward and backprop of every shard of rows [s, e), each gradient in its row of ``grads``."""
+    def run(self, s: int, e: int) -> np.ndarray:
+        """Forward and backprop on rows [s, e), one shard here and one on the helper; the summed
+        flat gradient (the caller's to add L2 to and step with)."""
+        arrays, helper = self.arrays, self.helper
+        self._step += 1
+        ws = self.ws[self._step % 2]
         n = e - s
+        if n < self.k:  # too few rows for two shards: all here (the helper misses this step)
+            arrays["g1"][...] = 0
+            _shard_step(ws, arrays, s, e, s, e)
+            self._stale = True
+            np.add(ws.grad, arrays["g1"], out=self.grad)
+            return self.grad
         if n not in self._bounds:
             self._bounds[n] = shard_bounds(0, n, self.k)
-        bounds = [(s + lo, s + hi) for lo, hi in self._bounds[n]]
-        control = self.arrays["control"]
-        control[0], control[1] = s, e
-        offered = self._offer(_STEP)
+        (lo0, hi0), (lo1, hi1) = self._bounds[n]
+        offered = self._solo == 0
+        if offered:
+            control, optimizer = arrays["control"], self.optimizer
+            if self._stale:
+                self._publish()
+            else:
+                control[_RESYNC] = 0
+            control[_S], control[_E], control[_STEP] = s, e, self._step
+            if optimizer is not None:  # the step's learning rate and (Adam) step number, after it
+                arrays["hyper"][:] = optimizer.lr, getattr(optimizer, "t", 0) + 1
+            helper.ticket.release()
+            helper.go.release()
+        else:
+            self._solo -= 1
         error = None
         t0 = time.perf_counter()
         try:
-            _shard_step(self.ws, self.arrays, *bounds[0], s, e)
-        except BaseException as exc:  # the helpers' shards still have to be settled
+            _shard_step(ws, arrays, s + lo0, s + hi0, s, e)
+        except BaseException as exc:  # the helper's shard still has to be settled
             error = exc
         t1 = time.perf_counter()
-        parts = [lambda r=r: _shard_step(self.spare[r - 1], self.arrays, *bounds[r], s, e) for r in range(1, self.k)]
-        self._settle(parts, offered, error is None)
-        if error is not None:
-            raise error
-        if offered:  # a helper much slower than this process (its core is busy elsewhere): go alone a while
-            late = time.perf_counter() - t1 > LATE * (t1 - t0)
+        if not offered or helper.ticket.acquire(False):  # unclaimed: run shard 1 here
+            if not helper.alive():
+                raise helper.died()
+            if error is None:
+                _shard_step(self.spare, arrays, s + lo1, s + hi1, s, e)
+            self._stale = True
+        else:
+            helper.ready.release()  # our gradient is in g0[step % 2]
+            if not _wait(helper.done, helper.alive):
+                raise helper.died()
+            if arrays["failed"][0]:
+                arrays["failed"][0] = 0
+                text = helper.receive(self.shm.name, START_TIMEOUT)
+                raise RuntimeError(f"the training helper process failed: {text.strip().splitlines()[-1]}")
+            self._stale = False
+            late = time.perf_counter() - t1 > LATE * (t1 - t0)  # its core is busy elsewhere?
             self._late = self._late + 1 if late else 0
             if self._late >= LATE_STEPS:
                 self._solo, self._late = SOLO_STEPS, 0
-
-    def run(self, s: int, e: int) -> np.ndarray:
-        """Forward and backprop on rows [s, e) split over the processes; the summed flat gradient."""
-        if e - s < self.k:  # too few rows to give every process one: all here
-            self.arrays["grads"][1:] = 0
-            _shard_step(self.ws, self.arrays, s, e, s, e)
-            return self.grad
-        self._shards(s, e)
-        for g in self.arrays["grads"][1:]:
-            self.grad += g  # ∂C/∂θ = Σ_shards ∂C_shard/∂θ, in shard order
-        return self.grad
-
-    def run_update(self, s: int, e: int, theta, optimizer, decay=None) -> np.ndarray:
-        """``run``, the L2 term (the ``l2`` given when built; ``decay`` is not used) and the
-        optimiser's update of θ, the sum, L2 and update split over the processes by parameter
-        range.  Returns the summed gradient."""
-        if e - s < self.k:
-            self.arrays["grads"][1:] = 0
-            _shard_step(self.ws, self.arrays, s, e, s, e)
-        else:
-            self._shards(s, e)
-        optimizer.begin(self.grad)  # step count (Adam's t), before any process updates
-        self.arrays["hyper"][:] = optimizer.lr, optimizer.t
-        offered = self._offer(_UPDATE)
-        error = None
-        try:
-            _update_part(self.arrays, optimizer, self.l2, self.net.n_weights, 0, self.k, self._buf)
-        except BaseException as exc:
-            error = exc
-        parts = [lambda r=r: _update_part(self.arrays, optimizer, self.l2, self.net.n_weights, r, self.k, self._buf)
-                 for r in range(1, self.k)]
-        self._settle(parts, offered, error is None)
         if error is not None:
             raise error
+        np.add(ws.grad, arrays["g1"], out=self.grad)  # ∂C/∂θ = g0 + g1, in shard order
         return self.grad
 
-    def _settle(self, parts, offered: bool, compute: bool) -> None:
-        """Every helper's part: run here (``parts[r − 1]()``) if the helper had not claimed it or was
-        not offered it, else waited for.  Raises the first failure, after settling every part."""
-        failed, problems = self.arrays["failed"], []
-        for rank, helper in enumerate(self.helpers, 1):
-            if not offered or helper.ticket.acquire(False):  # unclaimed: the helper is descheduled, or dead
-                if not helper.alive():
-                    problems.append(helper.died())
-                elif compute and not problems:
-                    try:
-                        parts[rank - 1]()
-                    except BaseException as exc:
-                        problems.append(exc)
-                continue
-            if not _wait(helper.done, helper.alive):
-                problems.append(helper.died())
-                continue
-            if failed[rank - 1]:
-                failed[rank - 1] = 0
-                text = helper.receive(self.shm.name, START_TIMEOUT)
-                problems.append(RuntimeError(f"a training helper process failed: {text.strip().splitlines()[-1]}"))
-        if problems:
-            raise problems[0]
-
     def close(self) -> None:
-        """Unbind the helpers, put the parameters back in the network's own array, free the block."""
-        helpers, self._bound = getattr(self, "_bound", []), []
-        if helpers:  # every step is settled: no helper holds a shard; tell them, without waiting
-            self.arrays["control"][0] = -1  # (one descheduled may read it late: its mapping outlives the unlink)
-            for helper in helpers:
-                helper.go.release()
-        if self._original is not None:
-            self.net._share(self._original)  # copies the trained θ back
-            self._original = None
-        if self.optimizer is not None:  # its state back in arrays of its own
-            self.optimizer._buffers = [b.copy() for b in self.optimizer._buffers]
-            self.optimizer = None
-        for name in ("arrays", "X", "T", "outputs", "scale", "ws", "spare", "grad", "_buf"):
+        """Unbind the helper and free the block."""
+        if self._bound:  # every step is settled: the helper holds no shard; tell it, without waiting
+            self._bound = False
+            self.arrays["control"][_UNBIND] = 1  # (descheduled, it may read this late: its mapping outlives the unlink)
+            self.helper.go.release()
+        for name in ("arrays", "X", "T", "outputs", "scale", "ws", "spare"):
             self.__dict__.pop(name, None)
         if self.shm is not None:
             self.shm.unlink()

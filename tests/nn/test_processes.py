@@ -23,7 +23,7 @@ def _data(rng, n=1000, d=6, k=4):
     return X, y % k
 
 
-SMALL, SPLIT = (16, 12), (48, 40)  # 368 parameters; 2,460: the update is split over the processes too
+SMALL, LARGER = (16, 12), (48, 40)  # 368 and 2,460 parameters
 
 
 def _fit(backend, threads, X, y, hidden=SMALL, **kw):
@@ -34,7 +34,7 @@ def _fit(backend, threads, X, y, hidden=SMALL, **kw):
     return net, params, history
 
 
-@pytest.mark.parametrize("hidden", [SMALL, SPLIT])
+@pytest.mark.parametrize("hidden", [SMALL, LARGER])
 @pytest.mark.parametrize("optimizer", ["adam", "sgd", "nesterov"])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_fit_on_helper_processes_matches_one_process(rng, hidden, optimizer, weighted):
@@ -50,7 +50,7 @@ def test_fit_on_helper_processes_matches_one_process(rng, hidden, optimizer, wei
     assert not np.allclose(two.params, fresh.params)
 
 
-@pytest.mark.parametrize("hidden", [SMALL, SPLIT])
+@pytest.mark.parametrize("hidden", [SMALL, LARGER])
 def test_gradient_norms_match_one_process(rng, hidden):
     """With callbacks, steps that sample gradient norms take the whole summed gradient here."""
     X, y = _data(rng, n=4000)  # 42 steps an epoch: norms on every 2nd step, the others split
@@ -68,7 +68,7 @@ def test_optimizer_state_comes_back_and_continues(rng):
     X, y = _data(rng)
     results = {}
     for backend, threads in (("threads", 1), ("processes", 2)):
-        net = Network([6, *SPLIT, 4], dtype="float64", rng=np.random.default_rng(3))
+        net = Network([6, *LARGER, 4], dtype="float64", rng=np.random.default_rng(3))
         opt = make_optimizer("adam", lr=0.01)
         for seed in (5, 6):
             fit(net, X, y, opt, epochs=1, batch_size=96, rng=np.random.default_rng(seed), threads=threads,
@@ -110,7 +110,7 @@ def test_a_dead_helper_is_an_error_and_the_next_fit_starts_a_new_one(rng):
     assert net.params is params and np.all(np.isfinite(params))
 
 
-@pytest.mark.parametrize("hidden", [SMALL, SPLIT])
+@pytest.mark.parametrize("hidden", [SMALL, LARGER])
 def test_a_stopped_helper_does_not_stall_training(rng, hidden):
     """A helper that gets no CPU (here SIGSTOP) leaves its shards (and update ranges) to this
     process: same result."""
@@ -214,3 +214,25 @@ def test_a_backend_without_threads_gets_its_own_core_count(rng):
     assert (history.backend, history.cores) == ("threads", 1)
     history = fit(net, X, y, make_optimizer("adam"), epochs=1, batch_size=256, backend="processes")
     assert (history.backend, history.cores) == ("processes", 2)
+
+
+@pytest.mark.parametrize("hidden", [SMALL, LARGER])
+def test_a_helper_back_mid_fit_takes_theta_again(rng, hidden):
+    """Stopped for an epoch (its shards run here, it misses updates), the helper comes back, copies θ
+    and the optimiser's state from the training process, and the fit still equals one process."""
+    X, y = _data(rng, n=3000)
+    _fit("processes", 2, X, y, hidden)
+    helper = processes._POOL[0].process
+
+    def pause(event):
+        if event.epoch == 1:
+            os.kill(helper.pid, signal.SIGSTOP)
+        elif event.epoch == 2:
+            os.kill(helper.pid, signal.SIGCONT)
+
+    try:
+        two, _, _ = _fit("processes", 2, X, y, hidden, l2=1e-3, callbacks=[pause])
+    finally:
+        os.kill(helper.pid, signal.SIGCONT)
+    one, _, _ = _fit("threads", 1, X, y, hidden, l2=1e-3)
+    np.testing.assert_allclose(two.params, one.params, rtol=1e-9, atol=1e-11)
