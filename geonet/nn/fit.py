@@ -280,7 +280,7 @@ def fit(
                 e = min(s + B, n)
                 # forward (a(L) kept in outputs for the epoch's training loss) and backprop
                 norms = callbacks and i % every == 0
-                if parallel.split_update and not norms:  # gradient sum, L2 and update split over the cores
+                if parallel.split_update and not norms:  # gradient sum, L2 and update split over the threads
                     parallel.run_update(s, e, theta, optimizer, decay if l2 else None)
                     step += 1
                     continue
