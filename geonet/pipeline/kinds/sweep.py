@@ -151,8 +151,8 @@ def select_best(trials: list[dict], metric: str, mode: str) -> dict:
 
 
 def _trial_worker() -> None:
-    """Start of a trial worker: it dies with this process (SIGTERM), and its training uses one core,
-    since the trials themselves run side by side (no data-parallel helpers per trial)."""
+    """Start of a trial worker: it dies with this process (SIGTERM), and its training uses one core
+    (no data-parallel threads or helpers per trial), since the trials themselves run side by side."""
     from geonet.nn.blas import limit_cores
 
     die_with_parent(signal.SIGTERM)
