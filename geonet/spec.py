@@ -520,16 +520,9 @@ class IngestSpec(SegyNameSpec):
 
 
 def _check_scheduler(scheduler: str | None, jobs: int | None) -> None:
-    from geonet.features.executor import check_scheduler
+    from geonet.features.executor import check_placement
 
-    if scheduler is None:
-        return
-    if jobs is not None:
-        raise ValueError("jobs and scheduler: give one (--jobs N: processes on this machine; --scheduler: Dask)")
-    try:
-        check_scheduler(scheduler)
-    except ValueError as exc:
-        raise ValueError(f"scheduler: {exc}") from None
+    check_placement(jobs, scheduler)
 
 
 def read_spec_file(spec: type[Spec], path: str | Path, *, section: str):

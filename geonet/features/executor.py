@@ -83,6 +83,19 @@ def check_scheduler(text: str) -> str:
     raise ValueError(f"{text!r} is not a scheduler: use {SCHEDULER_HELP}")
 
 
+def check_placement(jobs: int | None, scheduler: str | None) -> None:
+    """Where a command's work runs, checked: ``--jobs`` or ``--scheduler``, not both, and a scheduler
+    geonet can use; else :class:`ValueError` naming the option."""
+    if scheduler is None:
+        return
+    if jobs is not None:
+        raise ValueError("jobs and scheduler: give one (--jobs N: processes on this machine; --scheduler: Dask)")
+    try:
+        check_scheduler(scheduler)
+    except ValueError as exc:
+        raise ValueError(f"scheduler: {exc}") from None
+
+
 def local_workers(scheduler: str) -> int | None:
     """N of ``local:N``; ``None`` for a cluster address."""
     m = _LOCAL.match(scheduler)

@@ -23,7 +23,7 @@ from geonet.features.columns import WellColumns, as_frame
 from geonet.features.dataset import PartJob, check_dataset_out, finish, is_dataset_out, options_key, receipt_path
 from geonet.features.depth import DUPLICATE_RULES
 from geonet.features.discovery import expand_inputs, input_kind
-from geonet.features.executor import Failure, check_scheduler, map_files
+from geonet.features.executor import Failure, check_placement, map_files
 from geonet.features.grids import grid_naming, predict_grid  # noqa: F401 - used by predict
 from geonet.features.labels import read_labels
 from geonet.features.loaders import LoadOptions, WellTable, load_file, load_inputs, load_well  # noqa: F401
@@ -67,13 +67,10 @@ def _positive(name: str, value, integer: bool = False) -> None:
 
 def check_options(format: str, step_m, duplicates: str, jobs, limits: dict, scheduler: str | None = None) -> LasLimits:
     """Every option checked before anything is read or written; returns the LAS limits."""
-    if scheduler is not None:
-        if jobs is not None:
-            raise ConfigError("give --jobs (processes on this machine) or --scheduler, not both")
-        try:
-            check_scheduler(scheduler)
-        except ValueError as exc:
-            raise ConfigError(f"--scheduler: {exc}") from None
+    try:
+        check_placement(jobs, scheduler)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     if format not in FORMATS:
         raise ConfigError(f"unknown --format {format!r} (parquet or csv)")
     if step_m is not None:
