@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from .backprop import Workspace
-from .costs import COSTS
+from .costs import COSTS, add_l2_gradient
 from .fit import GRAD_NORM_STEPS, EpochClose, EpochEnd, History, _diverged
 from .network import Network
 
@@ -187,8 +187,7 @@ def fit_batches(
                 col = scale if w is None else scale.astype(net.dtype).reshape(-1, 1)
                 grad = ws.backward(t, col)
                 if l2:
-                    np.multiply(theta[:n_w], l2, out=l2_buf)
-                    grad[:n_w] += l2_buf  # ∂/∂W (½ λ ‖W‖²) = λ W
+                    add_l2_gradient(theta, grad, l2, n_w, l2_buf)  # ∂/∂W (½ λ ‖W‖²) = λ W
                 if callbacks and i % every == 0:
                     np.multiply(grad, grad, out=sq)
                     grad_norm_sum += np.sqrt(np.add.reduceat(sq, offsets))  # ‖∂C/∂W(l)‖, ‖∂C/∂b(l)‖

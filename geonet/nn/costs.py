@@ -63,3 +63,14 @@ SHORTCUTS: dict[tuple[str, str], Callable] = {
     ("identity", "mse"): delta_a_minus_y,  # σ'(z) = 1
     ("identity", "quadratic"): delta_a_minus_y,
 }
+
+
+def add_l2_gradient(theta: np.ndarray, grad: np.ndarray, l2: float, n_w: int, buf: np.ndarray,
+                    lo: int = 0, hi: int | None = None) -> None:
+    """grad[lo:hi] += λ θ[lo:hi] over the weights θ[:n_w] only (biases are not decayed): the
+    gradient of the L2 term ½ λ Σ‖W(l)‖².  ``buf``: scratch like θ.  Every training path (``fit``,
+    its threads, its helper process) adds it with this one function, so their updates agree to the bit."""
+    hi = n_w if hi is None else min(hi, n_w)
+    if lo < hi:
+        np.multiply(theta[lo:hi], l2, out=buf[lo:hi])
+        grad[lo:hi] += buf[lo:hi]  # ∂/∂W (½ λ ‖W‖²) = λ W

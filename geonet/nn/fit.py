@@ -19,7 +19,7 @@ from ..errors import TrainingDiverged
 from .blas import blas_threads
 from .parallel import DataParallel, choose_parallel, choose_threads
 from .processes import ProcessParallel
-from .costs import COSTS
+from .costs import COSTS, add_l2_gradient
 from .network import Network
 
 # grad norms are averaged over about this many evenly spaced steps per epoch: a norm costs a pass
@@ -250,10 +250,7 @@ def fit(
 
     def decay(lo: int, hi: int) -> None:
         """Parameters [lo, hi) of the gradient: + λ W, the L2 term (weights only, biases not decayed)."""
-        hi = min(hi, n_w)
-        if lo < hi:
-            np.multiply(theta[lo:hi], l2, out=l2_buf[lo:hi])
-            parallel.grad[lo:hi] += l2_buf[lo:hi]  # ∂/∂W (½ λ ‖W‖²) = λ W
+        add_l2_gradient(theta, parallel.grad, l2, n_w, l2_buf, lo, hi)
 
     with (_open_parallel(net, B, threads, backend, n, weighted, optimizer, l2) as parallel, blas_threads(1),
           np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore")):

@@ -53,6 +53,7 @@ from geonet.spawning import start_without_main
 
 from .backprop import Workspace
 from .blas import set_threads
+from .costs import add_l2_gradient
 from .network import Network
 
 # non-blocking tries (≈ 0.1 µs each) before a wait blocks, and how long a blocking wait lasts
@@ -123,13 +124,6 @@ def _shard_step(ws: Workspace, arrays: dict, lo: int, hi: int, s: int, e: int) -
     ws.backward(arrays["T"][lo:hi], scale)
 
 
-def add_decay(theta: np.ndarray, grad: np.ndarray, l2: float, n_w: int, buf: np.ndarray) -> None:
-    """grad[:n_w] += λ θ[:n_w]: the L2 term ∂/∂W (½ λ ‖W‖²) = λ W, weights only (biases not decayed).
-    ``fit`` and the helper both use this, so their updates stay equal to the bit."""
-    np.multiply(theta[:n_w], l2, out=buf[:n_w])
-    grad[:n_w] += buf[:n_w]
-
-
 # --- the helper process ---------------------------------------------------------------------------
 def _helper_main(conn, go, ticket, done, ready, parent: int) -> None:
     """The helper's life: wait for a fit to bind it, run its steps, unbind; until told to stop."""
@@ -198,7 +192,7 @@ def _steps(arrays: dict, job: dict, conn, go, ticket, done, ready, alive) -> Non
             return
         np.add(arrays["g0"][step % 2], arrays["g1"], out=grad)  # ∂C/∂θ = g0 + g1
         if l2:
-            add_decay(theta, grad, l2, n_w, buf)
+            add_l2_gradient(theta, grad, l2, n_w, buf)  # as fit does: the same bits
         if optimizer is not None:
             optimizer.lr = lr
             optimizer.step(theta, grad)  # the same update as the training process's
@@ -294,7 +288,7 @@ class ProcessParallel:
     Built for a fit of ``net`` with ``optimizer`` (and L2 factor ``l2``) on ``rows`` rows: ``X``,
     ``T``, ``outputs`` (and ``scale`` with row weights) are the epoch's arrays, in shared memory,
     which the caller fills.  ``run(s, e)`` runs the step on rows [s, e) and returns the flat batch
-    gradient; the caller then adds the L2 term with :func:`add_decay` and takes ``optimizer.step``
+    gradient; the caller then adds the L2 term (:func:`~geonet.nn.costs.add_l2_gradient`) and takes ``optimizer.step``
     on ``net.params``, which the helper repeats on its own copy.  Raises RuntimeError when the
     helper cannot be started or shared memory cannot be had; the caller then trains in one process.
     """
