@@ -119,7 +119,15 @@ class _MLPBase:
         """The network's output for checked X; NotFittedError before ``fit``."""
         if not hasattr(self, "net_"):
             raise not_fitted(self)
-        return self.net_.predict_output(check_X(X, np.dtype(self.dtype), self, reset=False))
+        X = check_X(X, np.dtype(self.dtype), self, reset=False)
+        # predicted in float64 whatever the training dtype: OpenBLAS computes a row with another
+        # kernel depending on where it falls in the matrix, so a float32 a(L) could differ by one
+        # unit in the last place (≈ 1e-7) when the same row comes in another order or with other
+        # rows; in float64 that difference is ≈ 1e-16 (sklearn checks the order invariance)
+        net = self.net_
+        if net.dtype != np.float64:
+            net = Network(net.sizes, net.activation, net.output, net.cost, "float64", params=net.params)
+        return net.predict_output(X.astype(np.float64, copy=False))
 
 
 class MLPClassifier(_MLPBase):
