@@ -183,6 +183,8 @@ def wide_case(X, y, threads, rounds):
     net = Network(sizes, "relu", "softmax", dtype="float32", rng=np.random.default_rng(0))
     optimizer, rng = make_optimizer("adam", lr=1e-3), np.random.default_rng(0)
     flops_per_epoch = matmul_flops_per_step(sizes, 1024) * -(-len(X) // 1024)
+    backend, chosen = choose_parallel(sizes, 1024, len(X), 1)  # fit's own choice, for one epoch per fit
+    threads = min(threads, chosen) if backend == "processes" else threads
     geonet, reference, sharded = [], [], []
     for _ in range(rounds):
         with threadpool_limits(threads):
@@ -190,7 +192,7 @@ def wide_case(X, y, threads, rounds):
         if threads > 1:
             with threadpool_limits(1):
                 sharded += numpy_matmul_gflops(sizes, 1024, repeats=20, bursts=1, python_threads=threads)
-        history = fit(net, X, y, optimizer, epochs=1, batch_size=1024, rng=rng, threads=threads)
+        history = fit(net, X, y, optimizer, epochs=1, batch_size=1024, rng=rng, threads=threads, backend=backend)
         geonet.append(flops_per_epoch / history.seconds[0] / 1e9)
     accuracy = float(np.mean(net.predict_output(X).argmax(1) == y))
     return len(X) * np.median(geonet) / flops_per_epoch * 1e9, accuracy, geonet, reference, sharded

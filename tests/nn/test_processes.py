@@ -173,7 +173,8 @@ def test_backend_choice_follows_problem_size():
     assert choose_parallel((10, 64, 64, 9), 256, 2_000, 10, cpus=2) == ("threads", 1)  # too short to pay
     assert choose_parallel((10, 64, 64, 9), 256, 200_000, 10, cpus=1) == ("threads", 1)
     assert choose_parallel((7, 32, 9), 64, 1_000_000, 100, cpus=2) == ("threads", 1)  # steps too small
-    assert choose_parallel((10, 256, 256, 9), 1024, 200_000, 10, cpus=2) == ("threads", 2)
+    assert choose_parallel((10, 256, 256, 9), 1024, 200_000, 10, cpus=2) == ("processes", 2)  # wide, 2 cores
+    assert choose_parallel((10, 256, 256, 9), 1024, 200_000, 10, cpus=8) == ("threads", 8)  # room for more threads
 
 
 def test_unknown_backend_is_refused(rng):
