@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import atexit
 import copy
+import itertools
 import multiprocessing
 import os
 import signal
@@ -70,9 +71,15 @@ LATE = 0.5
 LATE_STEPS = 3
 SOLO_STEPS = 200
 
+# a fit's shared block up to this size is kept for the next fit (with the helper's mapping of it):
+# a new block costs both processes a page fault per 4 KiB on first touch, ≈ 20-40 ms for the 22 MB
+# of 200,000 rows; a larger one is freed when its fit ends, not held in /dev/shm for the process's life
+KEEP_BYTES = 64 * 2**20
+
 # control block: the step's rows, its number (picks the gradient row), whether the helper must copy
 # θ and the optimiser's state first, and "unbind"
 _S, _E, _STEP, _RESYNC, _UNBIND = range(5)
+UNBOUND = "unbound"  # the helper's last message about a fit
 
 
 def _wait(sem, alive) -> bool:
@@ -130,6 +137,7 @@ def _helper_main(conn, go, ticket, done, ready, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the training process's to handle
     set_threads(1)  # one core: the shards are the parallelism
     alive = lambda: os.getppid() == parent  # noqa: E731  (re-parented: the training process died)
+    kept: dict[str, shared_memory.SharedMemory] = {}  # the block the training process keeps, mapped
     while True:
         if not conn.poll(POLL):
             if not alive():
@@ -139,17 +147,23 @@ def _helper_main(conn, go, ticket, done, ready, parent: int) -> None:
         if job is None:
             return
         try:
-            _run_fit(job, conn, go, ticket, done, ready, alive)
+            _run_fit(job, kept, conn, go, ticket, done, ready, alive)
         except BaseException:  # noqa: BLE001  (reported to the training process, which raises)
-            conn.send((job["shm"], traceback.format_exc()))
+            conn.send((job["fit"], traceback.format_exc()))
+        conn.send((job["fit"], UNBOUND))  # done with the block: the next fit may reset it
 
 
-def _run_fit(job: dict, conn, go, ticket, done, ready, alive) -> None:
-    shm = shared_memory.SharedMemory(name=job["shm"])
+def _run_fit(job: dict, kept: dict, conn, go, ticket, done, ready, alive) -> None:
+    for name in [n for n in kept if n != job["shm"]]:  # an older block, freed by the training process
+        kept.pop(name).close()
+    shm = kept.pop(job["shm"], None) or shared_memory.SharedMemory(name=job["shm"])
     try:
         _steps(_views(shm.buf, job["layout"]), job, conn, go, ticket, done, ready, alive)
-    finally:
-        shm.close()  # the views into the block died with _steps' frame
+    finally:  # the views into the block died with _steps' frame
+        if job["keep"]:
+            kept[job["shm"]] = shm
+        else:
+            shm.close()
 
 
 def _steps(arrays: dict, job: dict, conn, go, ticket, done, ready, alive) -> None:
@@ -162,7 +176,7 @@ def _steps(arrays: dict, job: dict, conn, go, ticket, done, ready, alive) -> Non
     control, hyper, failed = arrays["control"], arrays["hyper"], arrays["failed"]
     while go.acquire(False):  # go's left from the last fit, which ended before this helper saw them
         pass
-    conn.send((job["shm"], None))  # bound (messages name their fit: a late one is told apart)
+    conn.send((job["fit"], None))  # bound (messages name their fit: a late one is told apart)
     while True:
         if not _wait(go, alive):
             return
@@ -184,7 +198,7 @@ def _steps(arrays: dict, job: dict, conn, go, ticket, done, ready, alive) -> Non
             _shard_step(ws, arrays, lo, hi, s, e)
         except BaseException:  # noqa: BLE001  (reported; the training process raises)
             failed[0] = 1
-            conn.send((job["shm"], traceback.format_exc()))
+            conn.send((job["fit"], traceback.format_exc()))
             done.release()
             continue
         done.release()
@@ -203,6 +217,8 @@ class _Helper:
     def __init__(self, ctx):
         self.go, self.ticket, self.done, self.ready = (ctx.Semaphore(0) for _ in range(4))
         self.conn, child = ctx.Pipe()
+        self.block: shared_memory.SharedMemory | None = None  # a fit's block, kept for the next one
+        self.bound_fit: int | None = None  # the last fit the helper took, until it says it is unbound
         self.process = ctx.Process(target=_helper_main,
                                    args=(child, self.go, self.ticket, self.done, self.ready, os.getpid()),
                                    name="geonet-shard", daemon=True)
@@ -229,6 +245,12 @@ class _Helper:
             if about == fit:
                 return message
 
+    def wait_unbound(self) -> None:
+        """Wait until the helper has left the last fit (it may still read that fit's block)."""
+        while self.bound_fit is not None:
+            if self.receive(self.bound_fit, START_TIMEOUT) == UNBOUND:
+                self.bound_fit = None
+
     def stop(self) -> None:
         try:
             self.conn.send(None)
@@ -237,15 +259,25 @@ class _Helper:
         self.process.join(1.0)
         if self.process.is_alive():
             self.process.terminate()
+        self.free_block()
+
+    def free_block(self) -> None:
+        if self.block is not None:
+            _release(self.block)
+            self.block = None
 
 
 _POOL: list[_Helper] = []
+_FITS = itertools.count()  # numbers the fits: the helper's messages name theirs
 _POOL_LOCK = threading.Lock()  # one fit at a time uses the helper; a second one runs alone
 _LEFTOVER: list[shared_memory.SharedMemory] = []  # blocks still viewed by a caller when released
 
 
 def _take_helper() -> _Helper:
     """A live helper, started if needed; the caller holds _POOL_LOCK."""
+    for helper in _POOL:
+        if not helper.alive():
+            helper.free_block()
     _POOL[:] = [h for h in _POOL if h.alive()]
     if not _POOL:
         _POOL.append(_Helper(multiprocessing.get_context("spawn")))
@@ -258,6 +290,15 @@ def _stop_helpers() -> None:
         helper.stop()
     _POOL.clear()
     _close_leftovers()
+
+
+def _release(shm: shared_memory.SharedMemory) -> None:
+    """Unlink and close a block (closed later if a caller still holds a view into it)."""
+    shm.unlink()
+    try:
+        shm.close()
+    except BufferError:  # the caller still holds a view: closed at the next fit or at exit
+        _LEFTOVER.append(shm)
 
 
 def _close_leftovers() -> None:
@@ -300,18 +341,23 @@ class ProcessParallel:
         if not _POOL_LOCK.acquire(blocking=False):
             raise RuntimeError("the helper process is in use by another fit")
         self._locked = True
-        self.net, self.shm, self.helper, self._bound = net, None, None, False
+        self.net, self.shm, self.helper, self._bound, self._bound_once = net, None, None, False, False
         try:
             _close_leftovers()
             self.helper = _take_helper()
+            self.helper.wait_unbound()  # before this fit resets a block the last one may still read
             dtype, n_params = str(net.dtype), len(net.params)
             self.optimizer = optimizer
             n_buffers = optimizer.n_buffers if optimizer is not None else 0
             layout = _layout(n_params, rows, net.sizes[0], net.sizes[-1], weighted, dtype, n_buffers)
             size = sum(_nbytes(s, d) for _, s, d in layout)
-            _check_room(size)
-            self.shm = shared_memory.SharedMemory(create=True, size=size)
-            self.arrays = _views(self.shm.buf, layout)
+            block = self.helper.block
+            if block is None or block.size < size:
+                self.helper.free_block()
+                _check_room(size)
+                self.helper.block = block = shared_memory.SharedMemory(create=True, size=size)
+            self.shm = block
+            self.arrays = _views(block.buf, layout)
             self.arrays["control"][:] = 0
             self.arrays["failed"][:] = 0
             shard = -(-int(batch_size) // self.k)
@@ -326,18 +372,20 @@ class ProcessParallel:
             if optimizer is not None:
                 replica = copy.copy(optimizer)
                 replica._buffers, replica._shape = [], None
-            job = {"shm": self.shm.name, "layout": layout, "shard": shard, "sizes": net.sizes,
+            self.fit_id = next(_FITS)
+            job = {"fit": self.fit_id, "shm": block.name, "layout": layout, "shard": shard, "sizes": net.sizes,
                    "activation": net.activation, "output": net.output, "cost": net.cost, "dtype": dtype,
-                   "l2": float(l2), "optimizer": replica}
+                   "l2": float(l2), "optimizer": replica, "keep": block.size <= KEEP_BYTES}
             self.helper.conn.send(job)
-            answer = self.helper.receive(self.shm.name, START_TIMEOUT)
+            self.helper.bound_fit = self.fit_id
+            answer = self.helper.receive(self.fit_id, START_TIMEOUT)
             if answer is not None:
                 raise RuntimeError(f"the training helper process failed to start: {answer.strip().splitlines()[-1]}")
             while self.helper.done.acquire(False):  # left from an earlier fit, if any
                 pass
             while self.helper.ready.acquire(False):
                 pass
-            self._bound = True
+            self._bound = self._bound_once = True
         except BaseException:
             if self.helper is not None and not self._bound:  # in an unknown state: replaced next time
                 self.helper.process.kill()
@@ -404,7 +452,7 @@ class ProcessParallel:
                 raise helper.died()
             if arrays["failed"][0]:
                 arrays["failed"][0] = 0
-                text = helper.receive(self.shm.name, START_TIMEOUT)
+                text = helper.receive(self.fit_id, START_TIMEOUT)
                 raise RuntimeError(f"the training helper process failed: {text.strip().splitlines()[-1]}")
             self._stale = False
             late = time.perf_counter() - t1 > LATE * (t1 - t0)  # its core is busy elsewhere?
@@ -425,11 +473,8 @@ class ProcessParallel:
         for name in ("arrays", "X", "T", "outputs", "scale", "ws", "spare"):
             self.__dict__.pop(name, None)
         if self.shm is not None:
-            self.shm.unlink()
-            try:
-                self.shm.close()
-            except BufferError:  # the caller still holds a view: closed at the next fit or at exit
-                _LEFTOVER.append(self.shm)
+            if self.helper.block is self.shm and (self.shm.size > KEEP_BYTES or not self._bound_once):
+                self.helper.free_block()  # too big to keep, or the helper never took it
             self.shm = None
         if self._locked:
             self._locked = False

@@ -82,15 +82,38 @@ def test_optimizer_state_comes_back_and_continues(rng):
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-12)
 
 
-def test_helpers_are_reused_and_leave_no_shared_memory(rng):
+def _shm_names() -> set[str]:
+    """Shared-memory blocks in /dev/shm (not the helpers' semaphores)."""
+    return {n for n in os.listdir("/dev/shm") if n.startswith("psm_")} if os.path.isdir("/dev/shm") else set()
+
+
+def test_helpers_and_small_blocks_are_reused_and_leave_no_shared_memory(rng):
     X, y = _data(rng)
-    before = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+    processes._stop_helpers()
+    before = _shm_names()
     _fit("processes", 2, X, y)
     pids = [h.process.pid for h in processes._POOL]
-    _fit("processes", 2, X, y)
+    block = processes._POOL[0].block.name
+    _fit("processes", 2, X[:500], y[:500])  # fits in the kept block
     assert pids and [h.process.pid for h in processes._POOL] == pids
+    assert processes._POOL[0].block.name == block
     if os.path.isdir("/dev/shm"):
-        assert set(os.listdir("/dev/shm")) <= before
+        assert _shm_names() - before == {block.lstrip("/")}  # the one kept block
+    processes._stop_helpers()
+    assert _shm_names() <= before
+
+
+def test_a_block_too_big_to_keep_is_freed_when_its_fit_ends(rng, monkeypatch):
+    X, y = _data(rng)
+    processes._stop_helpers()
+    before = _shm_names()
+    monkeypatch.setattr(processes, "KEEP_BYTES", 1024)
+    two, _, history = _fit("processes", 2, X, y)
+    assert history.backend == "processes"
+    assert processes._POOL[0].block is None
+    assert _shm_names() <= before
+    one, _, _ = _fit("processes", 2, X, y)  # a new block: the helper maps it afresh
+    np.testing.assert_array_equal(one.params, two.params)
 
 
 def test_a_dead_helper_is_an_error_and_the_next_fit_starts_a_new_one(rng):
@@ -199,6 +222,8 @@ def test_too_little_shared_memory_trains_in_one_process(rng, monkeypatch):
     """Where /dev/shm is too small (a container's 64 MB), the fit runs alone instead of dying of SIGBUS."""
     X, y = _data(rng)
     check_room = processes._check_room
+    for helper in processes._POOL:  # a block kept from an earlier fit needs no new room
+        helper.free_block()
     monkeypatch.setattr(processes, "_check_room", lambda size: (_ for _ in ()).throw(RuntimeError("no room")))
     two, _, history = _fit("processes", 2, X, y)
     one, _, _ = _fit("threads", 1, X, y)
