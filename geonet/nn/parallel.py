@@ -148,16 +148,18 @@ class DataParallel:
     flat gradient of the batch (shard 0's buffer, overwritten by the next step).  Use as a
     context manager, or call ``close()``, to stop the worker threads.
 
-    Built with ``rows`` (and ``weighted``), it also holds a fit's epoch arrays ``X``, ``T``,
-    ``outputs`` (and the row-weight column ``scale``), and ``run(s, e)`` steps on rows [s, e) of
+    Built with ``rows`` (and ``weighted``), it also holds a fit's epoch arrays ``X``, ``T`` (views
+    of one array ``rows``, inputs then targets), ``outputs`` (and the row-weight column ``scale``), and ``run(s, e)`` steps on rows [s, e) of
     them: the interface :class:`~geonet.nn.processes.ProcessParallel` shares.
     """
 
     def __init__(self, net, batch_size: int, threads: int, rows: int = 0, weighted: bool = False):
         self.threads = max(1, min(int(threads), int(batch_size)))
-        # the epoch's arrays, which a fit fills (rows of them): the same interface as ProcessParallel
-        self.X = np.empty((rows, net.sizes[0]), net.dtype)
-        self.T, self.outputs = (np.empty((rows, net.sizes[-1]), net.dtype) for _ in range(2))
+        # the epoch's arrays, which a fit fills (rows of them): the same interface as ProcessParallel;
+        # inputs and targets side by side in one array ``rows``, shuffled by one gather (see fit)
+        self.rows = np.empty((rows, net.sizes[0] + net.sizes[-1]), net.dtype)
+        self.X, self.T = self.rows[:, :net.sizes[0]], self.rows[:, net.sizes[0]:]
+        self.outputs = np.empty((rows, net.sizes[-1]), net.dtype)
         self.scale = np.empty((rows, 1), net.dtype) if weighted else None
         shard = -(-batch_size // self.threads)
         self.workspaces = [Workspace(net, shard) for _ in range(self.threads)]

@@ -99,7 +99,7 @@ def _layout(n_params: int, rows: int, n_in: int, n_out: int, weighted: bool, dty
     fields = [("control", (5,), "int64"), ("hyper", (2,), "float64"), ("failed", (1,), "int64"),
               ("g0", (2, n_params), dtype), ("g1", (n_params,), dtype),
               ("theta", (n_params,), dtype), ("opt", (n_buffers, n_params), dtype),  # for a resync
-              ("X", (rows, n_in), dtype), ("T", (rows, n_out), dtype), ("outputs", (rows, n_out), dtype)]
+              ("rows", (rows, n_in + n_out), dtype), ("outputs", (rows, n_out), dtype)]
     if weighted:
         fields.append(("scale", (rows, 1), dtype))
     return fields
@@ -109,11 +109,12 @@ def _nbytes(shape, dtype) -> int:
     return (int(np.prod(shape)) * np.dtype(dtype).itemsize + 63) // 64 * 64  # 64-byte aligned
 
 
-def _views(buf, layout) -> dict[str, np.ndarray]:
+def _views(buf, layout, n_in: int) -> dict[str, np.ndarray]:
     arrays, offset = {}, 0
     for name, shape, dtype in layout:
         arrays[name] = np.ndarray(shape, dtype, buffer=buf, offset=offset)
         offset += _nbytes(shape, dtype)
+    arrays["X"], arrays["T"] = arrays["rows"][:, :n_in], arrays["rows"][:, n_in:]  # inputs, targets
     return arrays
 
 
@@ -158,7 +159,7 @@ def _run_fit(job: dict, kept: dict, conn, go, ticket, done, ready, alive) -> Non
         kept.pop(name).close()
     shm = kept.pop(job["shm"], None) or shared_memory.SharedMemory(name=job["shm"])
     try:
-        _steps(_views(shm.buf, job["layout"]), job, conn, go, ticket, done, ready, alive)
+        _steps(_views(shm.buf, job["layout"], job["sizes"][0]), job, conn, go, ticket, done, ready, alive)
     finally:  # the views into the block died with _steps' frame
         if job["keep"]:
             kept[job["shm"]] = shm
@@ -328,7 +329,7 @@ class ProcessParallel:
 
     Built for a fit of ``net`` with ``optimizer`` (and L2 factor ``l2``) on ``rows`` rows: ``X``,
     ``T``, ``outputs`` (and ``scale`` with row weights) are the epoch's arrays, in shared memory,
-    which the caller fills.  ``run(s, e)`` runs the step on rows [s, e) and returns the flat batch
+    which the caller fills (``X`` and ``T`` are views of one array ``rows``).  ``run(s, e)`` runs the step on rows [s, e) and returns the flat batch
     gradient; the caller then adds the L2 term (:func:`~geonet.nn.costs.add_l2_gradient`) and takes ``optimizer.step``
     on ``net.params``, which the helper repeats on its own copy.  Raises RuntimeError when the
     helper cannot be started or shared memory cannot be had; the caller then trains in one process.
@@ -357,7 +358,7 @@ class ProcessParallel:
                 _check_room(size)
                 self.helper.block = block = shared_memory.SharedMemory(create=True, size=size)
             self.shm = block
-            self.arrays = _views(block.buf, layout)
+            self.arrays = _views(block.buf, layout, net.sizes[0])
             self.arrays["control"][:] = 0
             self.arrays["failed"][:] = 0
             shard = -(-int(batch_size) // self.k)
@@ -366,7 +367,8 @@ class ProcessParallel:
             self.spare = Workspace(net, shard, grad=self.arrays["g1"])  # runs shard 1 here when needed
             self.grad = np.empty_like(net.params)  # the batch gradient handed to fit
             self._late, self._solo, self._stale, self._step = 0, 0, True, 0
-            self.X, self.T, self.outputs = self.arrays["X"], self.arrays["T"], self.arrays["outputs"]
+            self.rows, self.outputs = self.arrays["rows"], self.arrays["outputs"]
+            self.X, self.T = self.arrays["X"], self.arrays["T"]
             self.scale = self.arrays.get("scale")
             replica = None
             if optimizer is not None:
@@ -470,7 +472,7 @@ class ProcessParallel:
             self._bound = False
             self.arrays["control"][_UNBIND] = 1  # (descheduled, it may read this late: its mapping outlives the unlink)
             self.helper.go.release()
-        for name in ("arrays", "X", "T", "outputs", "scale", "ws", "spare"):
+        for name in ("arrays", "rows", "X", "T", "outputs", "scale", "ws", "spare"):
             self.__dict__.pop(name, None)
         if self.shm is not None:
             if self.helper.block is self.shm and (self.shm.size > KEEP_BYTES or not self._bound_once):
