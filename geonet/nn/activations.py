@@ -50,17 +50,10 @@ def tanh_prime(z, a, out):
 
 
 # --- relu ------------------------------------------------------------------------------------
-@lru_cache(maxsize=None)
-def _zero_row(k: int, dtype) -> np.ndarray:
-    """A constant (1, k) row of zeros: ``maximum`` against an array runs vectorised, ≈ 2× faster
-    than against the scalar 0 (which takes NumPy's slower NaN-checking scalar path)."""
-    row = np.zeros((1, k), dtype)
-    row.flags.writeable = False
-    return row
-
-
 def relu(z, out):
-    return np.maximum(z, _zero_row(z.shape[-1], z.dtype), out=out)  # σ(z) = max(z, 0)
+    # against the Python scalar 0.0: NumPy 2 runs that loop vectorised, 20-25% faster than against a
+    # broadcast row of zeros (which NumPy 1 needed to avoid a slow scalar path)
+    return np.maximum(z, 0.0, out=out)  # σ(z) = max(z, 0)
 
 
 def relu_prime(z, a, out):
@@ -102,12 +95,14 @@ def _column(k: int, value: float, dtype) -> np.ndarray:
 
 def softmax(z, out):
     k = z.shape[1]
-    # softmax is shift-invariant per row: subtract the row mean (a matmul; the row max is a slow
-    # reduction), and the row max only when the spread is so large that e^z could overflow
-    np.subtract(z, z @ _column(k, 1.0 / k, z.dtype), out=out)
-    if out.max() > 64.0:
-        out -= out.max(axis=1, keepdims=True)
-    np.exp(out, out=out)
+    # softmax is shift-invariant per row.  With every z in [−64, 64], e^z and its row sums stay far
+    # inside float32's range, so no shift is needed (two whole-array reductions are cheaper than
+    # any per-row one); otherwise subtract each row's max, so the largest e^z is 1
+    if z.max() > 64.0 or z.min() < -64.0:
+        np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+        np.exp(out, out=out)
+    else:
+        np.exp(z, out=out)
     out /= out @ _column(k, 1.0, out.dtype)  # a = e^z / Σ e^z
     return out
 

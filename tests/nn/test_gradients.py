@@ -171,3 +171,9 @@ def test_softmax_is_stable_for_large_logits():
     expected /= expected.sum(1, keepdims=True)
     np.testing.assert_allclose(softmax(z, np.empty_like(z)), expected, rtol=1e-6, atol=1e-30)
     np.testing.assert_allclose(softmax(z.copy(), z), expected, rtol=1e-6, atol=1e-30)  # in place
+    # all logits far below 0 (e^z underflows unshifted), and all within [−64, 64] (no shift taken)
+    for z in (np.array([[-90.0, -91.0, -95.0], [-100.0, -100.0, -100.0]], np.float32),
+              np.array([[60.0, 59.0, -60.0], [0.5, -0.5, 0.0]], np.float32)):
+        expected = np.exp(z.astype(np.float64) - z.max(1, keepdims=True))
+        expected /= expected.sum(1, keepdims=True)
+        np.testing.assert_allclose(softmax(z, np.empty_like(z)), expected, rtol=1e-6, atol=1e-30)
