@@ -617,3 +617,24 @@ class SectionSpec(Spec):
     credit: str = option("", "Credit line of the data's licence, printed under the picture.")
     plots: bool = option(True, "Write the section picture (PNG).")
     inline: int | None = option(None, "The inline to draw.", show_default="the one with the most tied wells, else the middle one")
+
+
+# -- geonet ui / geonet server ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UISpec(Spec):
+    """Where ``geonet ui``'s MLflow server listens (``geonet server`` shares these options)."""
+
+    host: str = option("127.0.0.1", "Address to listen on; 0.0.0.0 exposes the server to the network.")
+    port: int = option(5000, "Port to listen on.", ge=1, le=65535)
+    workers: int = option(1, "Server worker processes (1 is plenty for one user).", ge=1)
+
+
+@dataclass(frozen=True)
+class ServerSpec(UISpec):
+    """The options of ``geonet server`` beside its database and artifact root (which it requires)."""
+
+    workers: int = option(4, "Server worker processes.", ge=1)
+    allowed_hosts: str | None = option(None, "Host names clients may use, comma-separated.",
+                                       show_default="MLflow's: localhost and private IP addresses")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from geonet.cli._common import echo_err, handle_errors
+from geonet.cli._spec import spec_command
+from geonet.spec import ServerSpec
 
 
+@spec_command(ServerSpec)
 def server(
     backend_store_uri: Annotated[
         str,
@@ -25,17 +28,8 @@ def server(
             help="Shared artifact root the server stores every run's files in (a folder, or s3://…).",
         ),
     ],
-    host: Annotated[
-        str, typer.Option(help="Address to listen on; 0.0.0.0 for the team's other machines.")
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 5000,
-    workers: Annotated[int, typer.Option(help="Server worker processes.")] = 4,
-    allowed_hosts: Annotated[
-        Optional[str],
-        typer.Option("--allowed-hosts", metavar="HOSTS",
-                     help="Host names clients may use, comma-separated (MLflow's default: localhost "
-                          "and private IP addresses)."),
-    ] = None,
+    *,
+    options: dict,
 ) -> None:
     """Start a team's MLflow server: runs in PostgreSQL, artifacts served from one shared root (Ctrl-C to stop)."""
     from geonet.tracking.server import server_env
@@ -43,7 +37,7 @@ def server(
         artifacts_destination as checked_destination,
         check_database,
         check_port_free,
-        check_server_options,
+        check_database_uri,
         local_url,
         redact,
         run_server,
@@ -51,12 +45,14 @@ def server(
         tracking_url,
     )
 
-    check_server_options(backend_store_uri, port, workers)  # the values first, then what they name
+    spec = ServerSpec.from_options(options, source="command line", text=True, flags=True)
+    host, port = spec.host, spec.port
+    check_database_uri(backend_store_uri)  # the values first, then what they name
     check_port_free(host, port)
     check_database(backend_store_uri)
     artifacts = checked_destination(artifacts_destination)
-    command = team_server_command(backend_store_uri, artifacts, host=host, port=port, workers=workers,
-                                  allowed_hosts=allowed_hosts)
+    command = team_server_command(backend_store_uri, artifacts, host=host, port=port, workers=spec.workers,
+                                  allowed_hosts=spec.allowed_hosts)
     uri = tracking_url(host, port)
     typer.echo(f"geonet server: MLflow on {redact(backend_store_uri)}, artifacts in {artifacts}")
     typer.echo("  starting (a new database gets its tables first: up to a minute) ...")

@@ -8,8 +8,11 @@ from typing import Annotated, Optional
 import typer
 
 from geonet.cli._common import echo_err, handle_errors
+from geonet.cli._spec import spec_command
+from geonet.spec import UISpec
 
 
+@spec_command(UISpec)
 def ui(
     tracking_uri: Annotated[
         Optional[str],
@@ -18,11 +21,6 @@ def ui(
             help="MLflow store to show (default: $MLFLOW_TRACKING_URI, else ./mlruns/mlflow.db).",
         ),
     ] = None,
-    host: Annotated[
-        str, typer.Option(help="Address to listen on; 0.0.0.0 exposes the UI to the network.")
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 5000,
-    workers: Annotated[int, typer.Option(help="Server worker processes (1 is plenty for one user).")] = 1,
     experiment: Annotated[
         Optional[str],
         typer.Option(help="Experiment to link to (default: the one of the latest run)."),
@@ -30,6 +28,8 @@ def ui(
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open the link in a web browser once the server is ready.")
     ] = False,
+    *,
+    options: dict,
 ) -> None:
     """Start the MLflow UI on this project's runs (Ctrl-C to stop).
 
@@ -42,6 +42,8 @@ def ui(
     from geonet.tracking.store import ensure_store, resolve_tracking_uri
     from geonet.tracking.team import is_network_store
 
+    spec = UISpec.from_options(options, source="command line", text=True, flags=True)
+    host, port = spec.host, spec.port
     uri = resolve_tracking_uri(tracking_uri, Path.cwd())
     if is_network_store(uri):  # a team's server (geonet server) has the UI already
         shown = experiment_to_show(uri, experiment)
@@ -50,7 +52,7 @@ def ui(
         if open_browser:
             open_when_ready(link, f"{uri.rstrip('/')}/health").join(30)
         return
-    command = server_command(uri, host=host, port=port, workers=workers)
+    command = server_command(uri, host=host, port=port, workers=spec.workers)
     check_port_free(host, port)
     ensure_store(uri)  # a half-created or damaged store is repaired before the server opens it
     shown = experiment_to_show(uri, experiment)

@@ -146,15 +146,6 @@ def artifacts_destination(value: str) -> str:
     return str(folder)
 
 
-def check_server_options(backend_store_uri: str, port: int, workers: int) -> None:
-    """The option values of ``geonet server``, checked before anything is started or created."""
-    check_database_uri(backend_store_uri)
-    if not 0 < port < 65536:
-        raise OptionError(f"--port must be between 1 and 65535, not {port}")
-    if workers < 1:
-        raise OptionError(f"--workers must be at least 1, not {workers}")
-
-
 def check_port_free(host: str, port: int) -> None:
     """:class:`ConfigError` if ``host:port`` cannot be bound (another server is on it)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -176,7 +167,10 @@ def team_server_command(
     python: str | None = None,
 ) -> list[str]:
     """Arguments that start ``mlflow server`` on PostgreSQL, serving the artifacts in ``artifacts``."""
-    check_server_options(backend_store_uri, port, workers)
+    from geonet.spec import ServerSpec
+
+    check_database_uri(backend_store_uri)
+    ServerSpec.from_options(dict(host=host, port=port, workers=workers, allowed_hosts=allowed_hosts))  # ranges
     command = [
         python or sys.executable, "-m", "mlflow", "server",
         "--backend-store-uri", sqlalchemy_uri(backend_store_uri),

@@ -69,10 +69,14 @@ def test_redact_and_database_uris():
         team.check_database_uri("postgres://ann:s3cret@db/mlflow")
     with pytest.raises(OptionError, match="no database"):
         team.check_database_uri("postgresql://ann@db:5432")
-    with pytest.raises(OptionError, match="--workers"):
-        team.check_server_options("postgresql://ann@db/mlflow", 5000, 0)
-    with pytest.raises(OptionError, match="--port"):
-        team.check_server_options("postgresql://ann@db/mlflow", 70000, 1)
+    from geonet.spec import ServerSpec, UISpec
+
+    for spec in (ServerSpec, UISpec):
+        with pytest.raises(OptionError, match="--workers: must be >= 1"):
+            spec.from_options({"workers": "0"}, text=True, flags=True)
+        with pytest.raises(OptionError, match="--port: must be <= 65535"):
+            spec.from_options({"port": "70000"}, text=True, flags=True)
+    assert (ServerSpec().workers, UISpec().workers, ServerSpec().port) == (4, 1, 5000)
 
 
 def test_server_command_and_urls(tmp_path):
