@@ -74,3 +74,16 @@ def add_l2_gradient(theta: np.ndarray, grad: np.ndarray, l2: float, n_w: int, bu
     if lo < hi:
         np.multiply(theta[lo:hi], l2, out=buf[lo:hi])
         grad[lo:hi] += buf[lo:hi]  # ∂/∂W (½ λ ‖W‖²) = λ W
+
+
+def row_costs(output: str, cost: str, a: np.ndarray, y: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out[i]`` = C(a_i, y_i) in float64 for rows of a(L) and their targets: the epoch's training
+    loss per row.  Named special case: with one-hot y under softmax and cross-entropy, C = −ln a_y
+    (one row-dot instead of a log of every a_j)."""
+    if (output, cost) == ("softmax", "cross_entropy"):
+        a_y = np.einsum("ij,ij->i", a, y)  # exact (y is one-hot); in a's dtype: 2× faster than into float64
+        np.maximum(a_y, np.finfo(a.dtype).tiny, out=out)
+        np.log(out, out=out)
+        return np.negative(out, out=out)  # C = −ln a_y
+    out[...] = COSTS[cost].value(a, y)  # C(a(L), y) per row
+    return out

@@ -19,7 +19,7 @@ from ..errors import TrainingDiverged
 from .blas import blas_threads
 from .parallel import DataParallel, choose_parallel, choose_threads
 from .processes import ProcessParallel
-from .costs import COSTS, add_l2_gradient
+from .costs import add_l2_gradient
 from .network import Network
 
 # grad norms are averaged over about this many evenly spaced steps per epoch: a norm costs a pass
@@ -223,10 +223,6 @@ def fit(
     rng = np.random.default_rng() if rng is None else rng
     callbacks = tuple(callbacks)
 
-    # inputs and targets side by side: one shuffling gather per epoch moves a row's 4(n_0 + n_L)
-    # bytes together (two gathers, one per array, take ≈ 1.6× as long: twice the cache misses)
-    rows = np.concatenate([np.asarray(X, net.dtype), T], axis=1)
-    del X, T
     B = min(int(batch_size), n)
     starts = np.arange(0, n, B)
     if backend not in (None, "threads", "processes"):
@@ -238,9 +234,6 @@ def fit(
         backend = backend or chosen
     threads, backend = max(1, int(threads)), backend or "threads"
     n_w = net.n_weights
-    # named special case: with one-hot y, C = −ln a_y (one row-dot instead of a log of every a_j)
-    ce_shortcut = net.output == "softmax" and net.cost == "cross_entropy"
-    cost = COSTS[net.cost]
     l2_buf = np.empty(n_w, net.dtype) if l2 else None
     names, offsets = net.segments()
     sq = np.empty_like(net.params) if callbacks else None
@@ -260,16 +253,16 @@ def fit(
         theta = net.params
         history.backend = "processes" if isinstance(parallel, ProcessParallel) else "threads"
         history.cores = parallel.k if isinstance(parallel, ProcessParallel) else parallel.threads
-        # this epoch's shuffled copy, and a(L) of every row as the forward passes made them
-        rows_epoch, T_epoch, outputs = parallel.rows, parallel.T, parallel.outputs
+        # inputs and targets side by side: one shuffling gather per epoch moves a row's 4(n_0 + n_L)
+        # bytes together (two gathers, one per array, take ≈ 1.6× as long: twice the cache misses)
+        np.concatenate([np.asarray(X, net.dtype), T], axis=1, out=parallel.source)
+        del X, T
         for epoch in range(1, epochs + 1):
             t0 = time.perf_counter()
             if schedule is not None:
                 optimizer.lr = float(schedule(epoch))
             order = rng.permutation(n)
-            # mode="clip" (order is a permutation: nothing to clip) writes straight into out; the
-            # default mode="raise" goes through a buffer, ≈ 3× slower
-            np.take(rows, order, axis=0, out=rows_epoch, mode="clip")
+            parallel.shuffle(order)  # the epoch's shuffled copy of the rows
             if weighted or epoch == 1:  # without weights, the same every epoch
                 scale = _batch_scale(None if sw is None else sw[order], starts, n, net.dtype)
             if weighted:
@@ -293,11 +286,7 @@ def fit(
                 optimizer.step(theta, grad)
                 step += 1
 
-            if ce_shortcut:
-                a_y = np.einsum("ij,ij->i", outputs, T_epoch).astype(np.float64)
-                costs = -np.log(np.maximum(a_y, np.finfo(net.dtype).tiny))  # C = −ln a_y
-            else:
-                costs = cost.value(outputs, T_epoch).astype(np.float64)  # C(a(L), y) per row
+            costs = parallel.costs()  # C(a(L), y) per row, from the a(L) the forward passes kept
             batch_loss = np.add.reduceat(costs * scale[:, 0], starts)
             if not np.all(np.isfinite(batch_loss)):
                 first = int(np.argmin(np.isfinite(batch_loss)))
@@ -306,7 +295,6 @@ def fit(
             train_loss = float(batch_loss.mean())
             if close(epoch, step, train_loss, grad_norm_sum / n_sampled, t0):
                 break
-        del rows_epoch, T_epoch, outputs  # views into a helper process's shared memory, released on leaving
 
     close.restore()
     return history

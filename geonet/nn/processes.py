@@ -25,10 +25,15 @@ and the optimiser's state from this process ("resync").  Each shard scales δ(L)
 weight in the *whole* batch, as in parallel.py, so the gradients add up to the batch gradient
 (equal to one process up to summation order).  The epoch's shuffled rows, their weights, a(L), the
 gradients (this process's in two alternating rows: the helper may still be adding up the last
-step's while this one writes the next) and the copy for a resync live in one shared-memory block
-for the length of a ``fit``.  The semaphores also order the memory: what one side wrote before a
+step's while this one writes the next) and the copy for a resync live in one shared-memory block,
+kept with the helper's mapping of it for the next ``fit`` when it is small (KEEP_BYTES).  The semaphores also order the memory: what one side wrote before a
 release, the other sees after its acquire.  Waits spin briefly (a step lasts ≈ 0.1 ms; waking a
 sleeping process costs about as much), then block, checking that the other side is alive.
+
+The epoch's own passes over every row, the shuffling gather and the row costs of the training
+loss, are split the same way: the first half of the rows here, the second on the helper (claimed
+by the same ticket, so a helper busy elsewhere leaves its half to this process too).  Each row is
+computed the same way wherever it is, so the results are those of one process to the bit.
 
 The helper is started once per Python process (spawned: a fresh interpreter, never a fork of this
 one and its threads) and kept for later fits, so an ensemble pays the ≈ 0.3 s start once.  It
@@ -54,8 +59,9 @@ from geonet.spawning import start_without_main
 
 from .backprop import Workspace
 from .blas import set_threads
-from .costs import add_l2_gradient
+from .costs import add_l2_gradient, row_costs
 from .network import Network
+from .parallel import take_rows
 
 # non-blocking tries (≈ 0.1 µs each) before a wait blocks, and how long a blocking wait lasts
 # before it checks that the other side is alive
@@ -78,7 +84,10 @@ KEEP_BYTES = 64 * 2**20
 
 # control block: the step's rows, its number (picks the gradient row), whether the helper must copy
 # θ and the optimiser's state first, and "unbind"
-_S, _E, _STEP, _RESYNC, _UNBIND = range(5)
+_S, _E, _STEP, _RESYNC, _UNBIND, _TASK = range(6)
+# epoch work (_TASK) split in halves of the rows, one here and one on the helper: the shuffle, and the
+# row costs of the training loss (memory-bound passes over every row, ≈ 10% of a (64, 64) epoch)
+_SHUFFLE, _COSTS = 1, 2
 UNBOUND = "unbound"  # the helper's last message about a fit
 
 
@@ -96,10 +105,11 @@ def _wait(sem, alive) -> bool:
 
 def _layout(n_params: int, rows: int, n_in: int, n_out: int, weighted: bool, dtype: str, n_buffers: int):
     """(name, shape, dtype) of every array in the shared block."""
-    fields = [("control", (5,), "int64"), ("hyper", (2,), "float64"), ("failed", (1,), "int64"),
+    fields = [("control", (6,), "int64"), ("hyper", (2,), "float64"), ("failed", (1,), "int64"),
               ("g0", (2, n_params), dtype), ("g1", (n_params,), dtype),
               ("theta", (n_params,), dtype), ("opt", (n_buffers, n_params), dtype),  # for a resync
-              ("rows", (rows, n_in + n_out), dtype), ("outputs", (rows, n_out), dtype)]
+              ("source", (rows, n_in + n_out), dtype), ("rows", (rows, n_in + n_out), dtype),
+              ("outputs", (rows, n_out), dtype), ("order", (rows,), "int64"), ("costs", (rows,), "float64")]
     if weighted:
         fields.append(("scale", (rows, 1), dtype))
     return fields
@@ -123,6 +133,16 @@ def shard_bounds(s: int, e: int, k: int) -> list[tuple[int, int]]:
     n = e - s
     edges = [s + n * i // k for i in range(k + 1)]
     return list(zip(edges[:-1], edges[1:]))
+
+
+def _epoch_task(arrays: dict, task: int, half: int, output: str, cost: str) -> None:
+    """Half ``half`` (0: rows [0, n/2), 1: [n/2, n)) of the epoch work ``task``."""
+    n = len(arrays["order"])
+    lo, hi = (0, n // 2) if half == 0 else (n // 2, n)
+    if task == _SHUFFLE:
+        take_rows(arrays["source"], arrays["order"][lo:hi], arrays["rows"][lo:hi])
+    else:
+        row_costs(output, cost, arrays["outputs"][lo:hi], arrays["T"][lo:hi], arrays["costs"][lo:hi])
 
 
 def _shard_step(ws: Workspace, arrays: dict, lo: int, hi: int, s: int, e: int) -> None:
@@ -184,6 +204,15 @@ def _steps(arrays: dict, job: dict, conn, go, ticket, done, ready, alive) -> Non
         if control[_UNBIND]:
             return
         if not ticket.acquire(False):  # the training process ran this shard itself (or a stale go)
+            continue
+        task = int(control[_TASK])
+        if task:  # the second half of the epoch's shuffle or row costs
+            try:
+                _epoch_task(arrays, task, 1, job["output"], job["cost"])
+            except BaseException:  # noqa: BLE001  (reported; the training process raises)
+                failed[0] = 1
+                conn.send((job["fit"], traceback.format_exc()))
+            done.release()
             continue
         # the step as the training process wrote it before the ticket: it writes the next one only
         # after this shard is done, maybe while this helper still updates θ
@@ -367,7 +396,7 @@ class ProcessParallel:
             self.spare = Workspace(net, shard, grad=self.arrays["g1"])  # runs shard 1 here when needed
             self.grad = np.empty_like(net.params)  # the batch gradient handed to fit
             self._late, self._solo, self._stale, self._step = 0, 0, True, 0
-            self.rows, self.outputs = self.arrays["rows"], self.arrays["outputs"]
+            self.source, self.rows, self.outputs = self.arrays["source"], self.arrays["rows"], self.arrays["outputs"]
             self.X, self.T = self.arrays["X"], self.arrays["T"]
             self.scale = self.arrays.get("scale")
             replica = None
@@ -404,6 +433,46 @@ class ProcessParallel:
             if buffers:
                 arrays["opt"][...] = buffers
         arrays["control"][_RESYNC] = 1
+
+    def shuffle(self, order: np.ndarray) -> None:
+        """The epoch's rows, ``rows[i] = source[order[i]]``: half here, half on the helper."""
+        self.arrays["order"][...] = order
+        self._split(_SHUFFLE)
+
+    def costs(self) -> np.ndarray:
+        """C(a(L), y) of every row of the epoch (float64): half here, half on the helper."""
+        self._split(_COSTS)
+        return self.arrays["costs"]
+
+    def _split(self, task: int) -> None:
+        """Epoch work ``task`` on the rows' first half here and the second on the helper, or here
+        too when the helper has not claimed it (busy elsewhere) or runs nothing for now (solo)."""
+        arrays, helper, net = self.arrays, self.helper, self.net
+        offered = self._solo == 0
+        if offered:
+            arrays["control"][_TASK] = task
+            helper.ticket.release()
+            helper.go.release()
+        try:
+            _epoch_task(arrays, task, 0, net.output, net.cost)
+        finally:  # on an error here too: the helper's half has to be settled first
+            if not offered or helper.ticket.acquire(False):
+                if not helper.alive():
+                    raise helper.died()
+                _epoch_task(arrays, task, 1, net.output, net.cost)
+            else:
+                self._settle()
+            arrays["control"][_TASK] = 0
+
+    def _settle(self) -> None:
+        """Wait for the helper's ``done``; RuntimeError when it died or its part failed."""
+        helper, arrays = self.helper, self.arrays
+        if not _wait(helper.done, helper.alive):
+            raise helper.died()
+        if arrays["failed"][0]:
+            arrays["failed"][0] = 0
+            text = helper.receive(self.fit_id, START_TIMEOUT)
+            raise RuntimeError(f"the training helper process failed: {text.strip().splitlines()[-1]}")
 
     def run(self, s: int, e: int) -> np.ndarray:
         """Forward and backprop on rows [s, e), one shard here and one on the helper; the summed
@@ -450,12 +519,7 @@ class ProcessParallel:
             self._stale = True
         else:
             helper.ready.release()  # our gradient is in g0[step % 2]
-            if not _wait(helper.done, helper.alive):
-                raise helper.died()
-            if arrays["failed"][0]:
-                arrays["failed"][0] = 0
-                text = helper.receive(self.fit_id, START_TIMEOUT)
-                raise RuntimeError(f"the training helper process failed: {text.strip().splitlines()[-1]}")
+            self._settle()
             self._stale = False
             late = time.perf_counter() - t1 > LATE * (t1 - t0)  # its core is busy elsewhere?
             self._late = self._late + 1 if late else 0
@@ -472,7 +536,7 @@ class ProcessParallel:
             self._bound = False
             self.arrays["control"][_UNBIND] = 1  # (descheduled, it may read this late: its mapping outlives the unlink)
             self.helper.go.release()
-        for name in ("arrays", "rows", "X", "T", "outputs", "scale", "ws", "spare"):
+        for name in ("arrays", "source", "rows", "X", "T", "outputs", "scale", "ws", "spare"):
             self.__dict__.pop(name, None)
         if self.shm is not None:
             if self.helper.block is self.shm and (self.shm.size > KEEP_BYTES or not self._bound_once):

@@ -14,6 +14,7 @@ import pytest
 
 from geonet.nn import Network, fit, make_optimizer
 from geonet.nn import processes
+from geonet.nn.processes import ProcessParallel
 from geonet.nn.parallel import choose_parallel
 
 
@@ -262,3 +263,29 @@ def test_a_helper_back_mid_fit_takes_theta_again(rng, hidden):
         os.kill(helper.pid, signal.SIGCONT)
     one, _, _ = _fit("threads", 1, X, y, hidden, l2=1e-3)
     np.testing.assert_allclose(two.params, one.params, rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("n", [1, 2, 999])
+def test_epoch_shuffle_and_costs_split_over_the_helper_equal_one_process(rng, n):
+    """The epoch's gather and row costs, half here and half on the helper, give the very same
+    numbers as one process (each row is computed the same way wherever it is)."""
+    from geonet.nn.parallel import DataParallel
+
+    net = Network([6, 16, 4], "relu", "softmax", dtype="float32", rng=np.random.default_rng(0))
+    X, y = _data(rng, n=n)
+    source = np.concatenate([X, net.targets(y)], axis=1)
+    order = rng.permutation(n)
+    outputs = rng.dirichlet(np.ones(4), size=n).astype(np.float32)
+    results = []
+    with ProcessParallel(net, 96, n) as two, DataParallel(net, 96, 1, n) as one:
+        for parallel in (one, two):
+            parallel.source[...] = source
+            parallel.shuffle(order)
+            parallel.outputs[...] = outputs
+            results.append((parallel.rows.copy(), parallel.costs().copy()))
+    (rows1, costs1), (rows2, costs2) = results
+    np.testing.assert_array_equal(rows2, source[order])
+    np.testing.assert_array_equal(rows2, rows1)
+    np.testing.assert_array_equal(costs2, costs1)
+    expected = -np.log(outputs[np.arange(n), y[order]].astype(np.float64))
+    np.testing.assert_allclose(costs2, expected, rtol=1e-12)
