@@ -32,12 +32,12 @@ def grid_naming(table: AliasTable | None = None) -> Callable[[str, str, bool], t
     return naming
 
 
-def predict_grid(src_path, out_path, predict_fn, *, aliases=None, max_cells: int = 1 << 20, segy=None):
+def predict_grid(src_path, out_path, predict_fn, *, aliases=None, max_cells: int = 1 << 20, segy=None, attrs=None):
     """:func:`geonet.io.grid.predict_grid` with the same column names ``ingest`` gives for grids."""
     from geonet.io.grid import predict_grid as _predict
 
     return _predict(src_path, out_path, predict_fn, naming=grid_naming(load_alias_table(aliases)),
-                    max_cells=max_cells, segy=segy)
+                    max_cells=max_cells, segy=segy, attrs=attrs)
 
 
 def ingest_grid(path: Path, out: Path, fmt: str, table: AliasTable, max_cells: int, segy=None) -> dict:

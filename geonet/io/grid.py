@@ -153,13 +153,14 @@ def _expand(arr, var_dims, dims):
 
 
 def predict_grid(src_path, out_path, predict_fn, *, naming: Naming = default_naming, max_cells: int = 1 << 20,
-                 segy: SegyLayout | None = None) -> Path:
+                 segy: SegyLayout | None = None, attrs: dict[str, str] | None = None) -> Path:
     """Run ``predict_fn`` over a grid block by block and write its outputs as a NetCDF (h5netcdf).
 
     ``predict_fn(df)`` gets one block as a DataFrame (the same columns as ``geonet ingest`` gives for
     the grid when called with the same ``naming``) and returns ``{name: array of len(df)}``. The output
     holds the source's dimension coordinates and the new variables, on the dims of the source's
-    data variables, written per block (peak memory ≈ one block); atomic.
+    data variables, written per block (peak memory ≈ one block); atomic.  ``attrs``: the file's
+    global attributes (where the prediction came from).
     """
     import h5netcdf
 
@@ -171,6 +172,7 @@ def predict_grid(src_path, out_path, predict_fn, *, naming: Naming = default_nam
     shape = tuple(ds.sizes[d] for d in dims)
     with atomic_path(out_path) as tmp, h5netcdf.File(tmp, "w") as f:
         f.dimensions = dict(zip(dims, shape))
+        f.attrs.update(attrs or {})
         for d in [*(d for d in dims if d in ds.coords), *grid_coords(ds, dims)]:
             values = np.asarray(ds[d].values)
             var = f.create_variable(d, ds[d].dims, data=values)

@@ -200,12 +200,29 @@ def undefined_to_nan(values: np.ndarray, nulls: tuple[float, ...] = ()) -> np.nd
     return out
 
 
+#: lines of our own a written SEG-Y's textual header may carry (C36–C39; C40 is left as it is)
+TEXT_LINES = 4
+
+
+def with_text_lines(header: bytes, lines: tuple[str, ...]) -> bytes:
+    """The 40 × 80-character textual header ``header`` with ``lines`` (at most TEXT_LINES, each cut to
+    76 characters, non-ASCII as ?) as its lines C36–C39, each in the usual ``Cnn `` form."""
+    if len(lines) > TEXT_LINES:
+        raise ValueError(f"at most {TEXT_LINES} lines of text, got {len(lines)}")
+    out = bytearray(bytes(header)[:3200].ljust(3200))
+    for k, line in enumerate(lines):
+        row = 40 - TEXT_LINES - 1 + k  # 0-based: C36 … C39
+        out[80 * row:80 * (row + 1)] = f"C{row + 1:2d} {line}"[:80].ljust(80).encode("ascii", "replace")
+    return bytes(out)
+
+
 def write_segy_like(src: str | Path, out: str | Path, values: np.ndarray, inlines, crosslines,
-                    layout: SegyLayout = SegyLayout()) -> Path:
+                    layout: SegyLayout = SegyLayout(), text: tuple[str, ...] = ()) -> Path:
     """Write ``values`` (INLINE × CROSSLINE × samples, on ``src``'s sample axis) as a SEG-Y with
     ``src``'s textual, binary and trace headers, one trace per trace of ``src``, IEEE float, NaN
     written as 1e30 (read back as NaN). A trace of ``src`` outside ``inlines``/``crosslines`` is all
-    1e30. Atomic."""
+    1e30. ``text``: up to TEXT_LINES lines (what the traces are, where they came from) written over
+    the textual header's lines C36–C39, so C40 keeps the source's end marker. Atomic."""
     import segyio
 
     from geonet.atomic import atomic_path
@@ -223,7 +240,7 @@ def write_segy_like(src: str | Path, out: str | Path, values: np.ndarray, inline
         spec.format, spec.samples, spec.tracecount, spec.endian = 5, f.samples, f.tracecount, "big"
         empty = np.full(n, NAN_FILL, dtype=np.float32)
         with atomic_path(out) as tmp, segyio.create(str(tmp), spec) as g:
-            g.text[0] = f.text[0]
+            g.text[0] = with_text_lines(f.text[0], text)
             g.bin = f.bin
             g.bin.update({segyio.BinField.Format: 5})
             for t in range(f.tracecount):

@@ -102,10 +102,12 @@ def predict(
         if kind == "grid":
             _check_grid_model(loaded, path)
             out = out_dir / f"{names[path]}_geonet.nc"
-            predict_grid(path, out, lambda chunk, src=path: _grid_columns(loaded, chunk, src), segy=segy)
+            predict_grid(path, out, lambda chunk, src=path: _grid_columns(loaded, chunk, src), segy=segy,
+                         attrs=grid_attrs(origin, path))
             result.outputs.append(out)
             if path.suffix.lower() in {".sgy", ".segy"}:
-                result.outputs.append(_write_segy(path, out, loaded.pred_column, out_dir / f"{names[path]}_geonet.sgy", segy))
+                result.outputs.append(_write_segy(path, out, loaded.pred_column, out_dir / f"{names[path]}_geonet.sgy", segy,
+                                                  text=segy_text(origin, loaded.pred_column)))
             continue
         df = load_well(path)
         result.notes += loaded.imputation_notes(df, source=str(path))
@@ -271,6 +273,19 @@ def provenance(model_uri: str, model_dir: Path, when: datetime | None = None) ->
     }
 
 
+def grid_attrs(origin: dict, source: Path) -> dict[str, str]:
+    """Where a predicted grid came from, as NetCDF global attributes: the items of :func:`provenance`
+    (``geonet_run_id``, ``geonet_model``, ``geonet_version``, ``geonet_date``) and the source grid."""
+    return {**{key.lower(): str(value) for key, (value, _) in origin.items()}, "geonet_source": str(source)}
+
+
+def segy_text(origin: dict, column: str) -> tuple[str, ...]:
+    """Lines for a predicted SEG-Y's textual header: what the traces are and where they came from."""
+    return (f"GEONET PREDICTION {column}  geonet {origin['GEONET_VERSION'][0]}  {origin['GEONET_DATE'][0]}",
+            f"MODEL {origin['GEONET_MODEL'][0]}",
+            f"MLFLOW RUN {origin['GEONET_RUN_ID'][0] or 'none (a local model directory)'}")
+
+
 def _run_id(model_uri: str, model_dir: Path) -> str:
     if model_uri.startswith("runs:/"):
         return model_uri.removeprefix("runs:/").split("/")[0]
@@ -297,15 +312,16 @@ def _write_picture(df: pd.DataFrame, model: GeonetModel, pred: pd.DataFrame, pat
     return save_figure(well_figure(df, model, pred, title=title), path)
 
 
-def _write_segy(src: Path, nc: Path, column: str, out: Path, segy=None) -> Path:
-    """The prediction ``column`` of ``nc`` as a SEG-Y with the headers of ``src``."""
+def _write_segy(src: Path, nc: Path, column: str, out: Path, segy=None, text: tuple[str, ...] = ()) -> Path:
+    """The prediction ``column`` of ``nc`` as a SEG-Y with the headers of ``src`` (``text`` over its
+    textual header's last lines)."""
     from geonet.io.grid import open_grid
     from geonet.io.segy import SegyLayout, write_segy_like
 
     ds = open_grid(nc)
     dims = [d for d in ds[column].dims]
     values = ds[column].transpose(*dims).values
-    return write_segy_like(src, out, values, ds[dims[0]].values, ds[dims[1]].values, segy or SegyLayout())
+    return write_segy_like(src, out, values, ds[dims[0]].values, ds[dims[1]].values, segy or SegyLayout(), text)
 
 
 def _check_grid_model(model: GeonetModel, path: Path) -> None:

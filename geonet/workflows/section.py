@@ -40,16 +40,19 @@ def predict_section(model: str, grid: str | Path, out_dir: str | Path, *, tie_ta
     from geonet.io.grid import open_grid
     from geonet.tracking.pyfunc_model import resolve_model_dir
     from geonet.tracking.store import resolve_tracking_uri
-    from geonet.workflows.predict import _check_grid_model
+    from geonet.workflows.predict import _check_grid_model, grid_attrs, provenance, segy_text
 
     grid, out_dir = Path(grid), Path(out_dir)
-    loaded = load_model(resolve_model_dir(model, resolve_tracking_uri(tracking_uri) if is_uri(model) else ""))
+    model_dir = resolve_model_dir(model, resolve_tracking_uri(tracking_uri) if is_uri(model) else "")
+    loaded = load_model(model_dir)
+    origin = provenance(model, model_dir)
     _check_grid_model(loaded, grid)
     result = SectionResult()
     stem = grid.name.split(".")[0]
     nc = out_dir / f"{stem}_geonet.nc"
     col = loaded.pred_column
-    predict_grid(grid, nc, lambda chunk: {col: loaded.predict_frame(chunk, source=str(grid))[col].to_numpy()})
+    predict_grid(grid, nc, lambda chunk: {col: loaded.predict_frame(chunk, source=str(grid))[col].to_numpy()},
+                 attrs=grid_attrs(origin, grid))
     result.outputs.append(nc)
     src_ds, pred_ds = open_grid(grid), open_grid(nc)
     dims = ("INLINE", "CROSSLINE", "TWT")
@@ -62,7 +65,8 @@ def predict_section(model: str, grid: str | Path, out_dir: str | Path, *, tie_ta
         from geonet.io.segy import write_segy_like
 
         result.outputs.append(write_segy_like(source, out_dir / f"{stem}_geonet.sgy", values,
-                                              src_ds["INLINE"].values, src_ds["CROSSLINE"].values))
+                                              src_ds["INLINE"].values, src_ds["CROSSLINE"].values,
+                                              text=segy_text(origin, col)))
     wells = _wells_in_time(tie_table, loaded.target) if tie_table is not None else pd.DataFrame()
     result.scores = _well_scores(wells, values, src_ds, twt, loaded)
     scores_path = out_dir / "section_scores.json"

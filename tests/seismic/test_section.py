@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import segyio
 import pandas as pd
 import pytest
 
@@ -47,6 +48,9 @@ def test_section_outputs_agree_and_score_the_tied_well(tied, tmp_path):
     np.testing.assert_allclose(sgy["AMPLITUDE"].values, nc, rtol=1e-6, equal_nan=True)  # float32 in SEG-Y
     src = read_segy(tied["amp"])
     np.testing.assert_allclose(sgy["X"].values, src["X"].values)  # the source's headers
+    assert open_grid(tmp_path / "out" / "grid_geonet.nc").attrs["geonet_source"] == str(tmp_path / "grid.nc")
+    with segyio.open(tmp_path / "out" / "grid_geonet.sgy", ignore_geometry=True) as f:
+        assert bytes(f.text[0])[80 * 35:80 * 36].startswith(b"C36 GEONET PREDICTION PHIE_PRED")
     scores = json.loads((tmp_path / "out" / "section_scores.json").read_text())["wells"]
     assert set(scores) == {"W-ON"} and scores["W-ON"]["corr"] > 0.8 and scores["W-ON"]["n"] > 50
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import h5netcdf
 import pytest
+import segyio
 
 from segy_synthetic import write_segy
 
@@ -73,6 +75,30 @@ def test_predict_on_segy_writes_netcdf_and_segy(tmp_path):
     back = read_segy(tmp_path / "out" / "line_geonet.sgy")
     np.testing.assert_allclose(back["TWT"].values, read_segy(src)["TWT"].values)
     assert np.isfinite(back["AMPLITUDE"].values).all()
+    # where the outputs came from: NetCDF global attributes, SEG-Y textual header lines C36-C38
+    with h5netcdf.File(tmp_path / "out" / "line_geonet.nc", "r") as f:
+        attrs = dict(f.attrs)
+    assert attrs["geonet_model"] == str(tmp_path / "model") and attrs["geonet_source"] == str(src)
+    assert attrs["geonet_version"] and attrs["geonet_date"].endswith("Z") and attrs["geonet_run_id"] == ""
+    with segyio.open(tmp_path / "out" / "line_geonet.sgy", ignore_geometry=True) as f, \
+            segyio.open(src, ignore_geometry=True) as s:
+        text, source_text = bytes(f.text[0]), bytes(s.text[0])
+    lines = [text[80 * i:80 * (i + 1)].decode("latin-1").rstrip() for i in range(40)]
+    assert lines[35].startswith("C36 GEONET PREDICTION TARGET_PRED") and lines[36] == f"C37 MODEL {tmp_path / 'model'}"[:80]
+    assert lines[37] == "C38 MLFLOW RUN none (a local model directory)"
+    assert text[:80 * 35] == source_text[:80 * 35] and text[80 * 39:] == source_text[80 * 39:]  # the rest kept
+
+
+def test_text_lines_replace_c36_to_c39_only():
+    from geonet.io.segy import with_text_lines
+
+    header = b"".join(f"C{i + 1:2d} source line {i + 1}".ljust(80).encode() for i in range(40))
+    out = with_text_lines(header, ("first", "é" + "x" * 100))
+    assert len(out) == 3200 and out[:80 * 35] == header[:80 * 35] and out[80 * 37:] == header[80 * 37:]
+    assert out[80 * 35:80 * 36].rstrip() == b"C36 first"
+    assert out[80 * 36:80 * 37] == ("C37 ?" + "x" * 75).encode()  # cut to 80 characters, ASCII
+    with pytest.raises(ValueError, match="at most 4"):
+        with_text_lines(header, ("a",) * 5)
 
 
 def test_duplicate_positions_refused(tmp_path):
