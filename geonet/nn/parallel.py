@@ -155,9 +155,11 @@ class DataParallel:
     flat gradient of the batch (shard 0's buffer, overwritten by the next step).  Use as a
     context manager, or call ``close()``, to stop the worker threads.
 
-    Built with ``rows`` (and ``weighted``), it also holds a fit's epoch arrays ``X``, ``T`` (views
-    of one array ``rows``, inputs then targets), ``outputs`` (and the row-weight column ``scale``), and ``run(s, e)`` steps on rows [s, e) of
-    them: the interface :class:`~geonet.nn.processes.ProcessParallel` shares.
+    Built with ``rows`` (and ``weighted``), it also holds a fit's arrays: ``source`` (every row's
+    inputs and targets), the epoch's ``rows`` (``shuffle(order)``; ``X`` and ``T`` are views of it),
+    ``outputs`` (a(L); ``costs()`` gives their row costs) and the row-weight column ``scale``; and
+    ``run(s, e)`` steps on rows [s, e) of them: the interface
+    :class:`~geonet.nn.processes.ProcessParallel` shares.
     """
 
     def __init__(self, net, batch_size: int, threads: int, rows: int = 0, weighted: bool = False):

@@ -26,8 +26,9 @@ weight in the *whole* batch, as in parallel.py, so the gradients add up to the b
 (equal to one process up to summation order).  The epoch's shuffled rows, their weights, a(L), the
 gradients (this process's in two alternating rows: the helper may still be adding up the last
 step's while this one writes the next) and the copy for a resync live in one shared-memory block,
-kept with the helper's mapping of it for the next ``fit`` when it is small (KEEP_BYTES).  The semaphores also order the memory: what one side wrote before a
-release, the other sees after its acquire.  Waits spin briefly (a step lasts ≈ 0.1 ms; waking a
+kept with the helper's mapping of it for the next ``fit`` when it is small (KEEP_BYTES).  The
+semaphores also order the memory: what one side wrote before a release, the other sees after its
+acquire.  Waits spin briefly (a step lasts ≈ 0.1 ms; waking a
 sleeping process costs about as much), then block, checking that the other side is alive.
 
 The epoch's own passes over every row, the shuffling gather and the row costs of the training
@@ -356,11 +357,13 @@ def _check_room(size: int, where: str = "/dev/shm") -> None:
 class ProcessParallel:
     """Training steps on two shards of mini-batches, one here and one on the helper process.
 
-    Built for a fit of ``net`` with ``optimizer`` (and L2 factor ``l2``) on ``rows`` rows: ``X``,
-    ``T``, ``outputs`` (and ``scale`` with row weights) are the epoch's arrays, in shared memory,
-    which the caller fills (``X`` and ``T`` are views of one array ``rows``).  ``run(s, e)`` runs the step on rows [s, e) and returns the flat batch
-    gradient; the caller then adds the L2 term (:func:`~geonet.nn.costs.add_l2_gradient`) and takes ``optimizer.step``
-    on ``net.params``, which the helper repeats on its own copy.  Raises RuntimeError when the
+    Built for a fit of ``net`` with ``optimizer`` (and L2 factor ``l2``) on ``rows`` rows, in
+    shared memory: ``source`` (every row's inputs and targets, which the caller fills once),
+    ``rows`` (the epoch's, filled by ``shuffle(order)``; ``X`` and ``T`` are views of it),
+    ``outputs`` (a(L), whose row costs ``costs()`` returns) and ``scale`` (row weights, which the
+    caller fills).  ``run(s, e)`` runs the step on rows [s, e) and returns the flat batch gradient;
+    the caller then adds the L2 term (:func:`~geonet.nn.costs.add_l2_gradient`) and takes
+    ``optimizer.step`` on ``net.params``, which the helper repeats on its own copy.  Raises RuntimeError when the
     helper cannot be started or shared memory cannot be had; the caller then trains in one process.
     """
 
