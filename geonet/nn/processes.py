@@ -534,7 +534,7 @@ class ProcessParallel:
         return self.grad
 
     def close(self) -> None:
-        """Unbind the helper and free the block."""
+        """Unbind the helper; free the block unless it is kept for the next fit (KEEP_BYTES)."""
         if self._bound:  # every step is settled: the helper holds no shard; tell it, without waiting
             self._bound = False
             self.arrays["control"][_UNBIND] = 1  # (descheduled, it may read this late: its mapping outlives the unlink)
