@@ -38,8 +38,9 @@ def write_segy(path: Path, data: np.ndarray, *, ilines, xlines, delay_ms: float 
 
 
 def write_tie_fixture(folder: Path, *, n_xl: int = 20, n: int = 100, dt_ms: float = 4.0, well_xl: int = 5,
-                      seed: int = 0) -> dict:
-    """A one-inline survey (amplitude and impedance SEG-Y), two wells in depth (LAS) with checkshots.
+                      seed: int = 0, n_il: int = 1) -> dict:
+    """A survey of ``n_il`` inlines from 7 (amplitude and impedance SEG-Y), two wells in depth (LAS)
+    with checkshots; W-ON stands on inline 7, and the impedance of each later inline is 0.5% higher.
 
     TWT (ms) = MD (m) in both wells (2000 m/s). The impedance is a layered model varying slowly with
     crossline; PHIE = 0.9 − AI / 1e7 exactly in the wells. W-ON stands at crossline ``well_xl``
@@ -50,10 +51,11 @@ def write_tie_fixture(folder: Path, *, n_xl: int = 20, n: int = 100, dt_ms: floa
     twt = np.arange(n) * dt_ms
     layers = 4e6 + 1e6 * (np.floor(twt / 40) % 3) / 2 + 2e3 * twt  # (m/s)(kg/m3)
     ai = layers[None, None, :] * (1 + 0.01 * np.arange(n_xl)[None, :, None] / n_xl)
+    ai = ai * (1 + 0.005 * np.arange(n_il))[:, None, None]
     amp = np.diff(np.log(ai), axis=-1, prepend=np.log(ai[..., :1])) * 1e4 + rng.normal(0, 1, ai.shape)
-    xlines = np.arange(1, n_xl + 1)
-    write_segy(folder / "amp.sgy", amp, ilines=[7], xlines=xlines, dt_ms=dt_ms)
-    write_segy(folder / "ai.sgy", ai, ilines=[7], xlines=xlines, dt_ms=dt_ms)
+    xlines, ilines = np.arange(1, n_xl + 1), np.arange(7, 7 + n_il)
+    write_segy(folder / "amp.sgy", amp, ilines=ilines, xlines=xlines, dt_ms=dt_ms)
+    write_segy(folder / "ai.sgy", ai, ilines=ilines, xlines=xlines, dt_ms=dt_ms)
     x_on, y_on = 600_000.0 + 25.0 * well_xl + 3.0, 6_080_000.0 + 25.0 * 7
     las = folder / "las"
     las.mkdir(exist_ok=True)

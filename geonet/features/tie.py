@@ -135,8 +135,11 @@ def _with_grid(part, well, ds, grid_vars, positions, tolerance_m, report) -> pd.
     k = np.searchsorted(np.round(twt, 6), np.round(part["TWT"].to_numpy(np.float64), 6))
     inside = (k < len(twt)) & (np.round(twt[np.minimum(k, len(twt) - 1)], 6) == np.round(part["TWT"].to_numpy(), 6))
     part = part.assign(INLINE=float(il), CROSSLINE=float(xl), TIE_DISTANCE_M=dist)
+    # the one trace of every variable, not the whole grid: a large grid is lazy (dask) and stays on
+    # disk, and one compute reads (and derives the attributes of) only the block holding the trace
+    traces = ds[list(grid_vars)].isel(INLINE=i, CROSSLINE=j).compute()
     for v in grid_vars:
-        trace = np.asarray(ds[v].transpose("INLINE", "CROSSLINE", "TWT").values[i, j], dtype=np.float64)
+        trace = np.asarray(traces[v].values, dtype=np.float64)
         values = np.where(inside, trace[np.minimum(k, len(twt) - 1)], np.nan)
         part[f"{v}_GRID" if v in part.columns else v] = values
     return part

@@ -81,10 +81,17 @@ def _scaled(raw: np.ndarray, scalar: np.ndarray) -> np.ndarray:
     return raw.astype(np.float64) * factor
 
 
-def read_segy(path: str | Path, layout: SegyLayout = SegyLayout(), *, max_eager_mb: float = 256.0):
+#: a SEG-Y file's samples up to this size (MiB) are read at once; a larger file is read lazily, in
+#: blocks of whole inlines of about BLOCK_MB each
+EAGER_MB = 256.0
+BLOCK_MB = 64.0
+
+
+def read_segy(path: str | Path, layout: SegyLayout = SegyLayout(), *, max_eager_mb: float | None = None):
     """Read a SEG-Y file into an ``xarray.Dataset`` (``layout.name`` on INLINE × CROSSLINE × TWT|DEPTH).
 
-    The headers are read at once; the samples too when they take at most ``max_eager_mb``, else
+    The headers are read at once; the samples too when they take at most ``max_eager_mb`` (default
+    EAGER_MB), else
     lazily (a dask array in blocks of whole inlines of about 64 MB, each read from the file when a
     block of the grid path asks for it), so a cube larger than memory streams like a NetCDF.
     Raises :class:`GridError` naming the file for unreadable files or headers that place two traces
@@ -111,12 +118,12 @@ def read_segy(path: str | Path, layout: SegyLayout = SegyLayout(), *, max_eager_
     trace_of = np.full((len(ilines), len(xlines)), -1, dtype=np.int64)
     trace_of[i, j] = np.arange(len(il))
     reader = _TraceGrid(path, trace_of, len(samples), layout.nulls)
-    if math.prod(reader.shape) * 4 <= max_eager_mb * 2**20:
+    if math.prod(reader.shape) * 4 <= (EAGER_MB if max_eager_mb is None else max_eager_mb) * 2**20:
         data = reader[:, :, :]
     else:
         import dask.array as da
 
-        per_inline = max(1, int(64 * 2**20 // max(1, len(xlines) * len(samples) * 4)))
+        per_inline = max(1, int(BLOCK_MB * 2**20 // max(1, len(xlines) * len(samples) * 4)))
         data = da.from_array(reader, chunks=(per_inline, -1, -1), asarray=True, lock=False, fancy=False)
     grid_x = np.full((len(ilines), len(xlines)), np.nan)
     grid_y = np.full_like(grid_x, np.nan)
@@ -216,12 +223,25 @@ def with_text_lines(header: bytes, lines: tuple[str, ...]) -> bytes:
     return bytes(out)
 
 
+class _InlineCache:
+    """``cache[i]``: inline ``i`` of a 3-D array or lazy DataArray as float32, the last one kept (a
+    file's traces come inline by inline, so each inline is read once and one is held at a time)."""
+
+    def __init__(self, values):
+        self.values, self.index, self.row = values, None, None
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        if i != self.index:
+            self.index, self.row = i, np.asarray(self.values[i], dtype=np.float32)
+        return self.row
+
+
 def write_segy_like(src: str | Path, out: str | Path, values: np.ndarray, inlines, crosslines,
                     layout: SegyLayout = SegyLayout(), text: tuple[str, ...] = ()) -> Path:
-    """Write ``values`` (INLINE × CROSSLINE × samples, on ``src``'s sample axis) as a SEG-Y with
-    ``src``'s textual, binary and trace headers, one trace per trace of ``src``, IEEE float, NaN
-    written as 1e30 (read back as NaN). A trace of ``src`` outside ``inlines``/``crosslines`` is all
-    1e30. ``text``: up to TEXT_LINES lines (what the traces are, where they came from) written over
+    """Write ``values`` (INLINE × CROSSLINE × samples, on ``src``'s sample axis; an array, or a lazy
+    DataArray read one inline at a time) as a SEG-Y with ``src``'s textual, binary and trace
+    headers, one trace per trace of ``src``, IEEE float, NaN written as 1e30 (read back as NaN). A
+    trace of ``src`` outside ``inlines``/``crosslines`` is all 1e30. ``text``: up to TEXT_LINES lines (what the traces are, where they came from) written over
     the textual header's lines C36–C39, so C40 keeps the source's end marker. Atomic."""
     import segyio
 
@@ -239,6 +259,7 @@ def write_segy_like(src: str | Path, out: str | Path, values: np.ndarray, inline
         spec = segyio.spec()
         spec.format, spec.samples, spec.tracecount, spec.endian = 5, f.samples, f.tracecount, "big"
         empty = np.full(n, NAN_FILL, dtype=np.float32)
+        inline = _InlineCache(values)
         with atomic_path(out) as tmp, segyio.create(str(tmp), spec) as g:
             g.text[0] = with_text_lines(f.text[0], text)
             g.bin = f.bin
@@ -246,6 +267,6 @@ def write_segy_like(src: str | Path, out: str | Path, values: np.ndarray, inline
             for t in range(f.tracecount):
                 g.header[t] = f.header[t]
                 i, j = i_of.get(int(il[t])), j_of.get(int(xl[t]))
-                trace = empty if i is None or j is None else np.asarray(values[i, j], dtype=np.float32)
+                trace = empty if i is None or j is None else inline[i][j]
                 g.trace[t] = np.where(np.isfinite(trace), trace, NAN_FILL).astype(np.float32)
     return out

@@ -320,7 +320,7 @@ def _write_segy(src: Path, nc: Path, column: str, out: Path, segy=None, text: tu
 
     ds = open_grid(nc)
     dims = [d for d in ds[column].dims]
-    values = ds[column].transpose(*dims).values
+    values = ds[column].transpose(*dims)  # lazy: written one inline at a time
     return write_segy_like(src, out, values, ds[dims[0]].values, ds[dims[1]].values, segy or SegyLayout(), text)
 
 

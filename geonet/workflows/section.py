@@ -56,7 +56,7 @@ def predict_section(model: str, grid: str | Path, out_dir: str | Path, *, tie_ta
     result.outputs.append(nc)
     src_ds, pred_ds = open_grid(grid), open_grid(nc)
     dims = ("INLINE", "CROSSLINE", "TWT")
-    values = np.asarray(pred_ds[col].transpose(*dims).values, dtype=np.float64)
+    values = pred_ds[col].transpose(*dims)  # lazy: read a trace or an inline at a time
     twt = np.asarray(src_ds["TWT"].values, dtype=np.float64)
     source = _matching_segy(src_ds, twt, segy_like)
     if source is None:
@@ -80,7 +80,7 @@ def predict_section(model: str, grid: str | Path, out_dir: str | Path, *, tie_ta
         if il not in ilines:
             raise InputError(f"inline {il} is not in the grid ({ilines[0]}…{ilines[-1]})", path=grid)
         marks = [m for m in _well_marks(wells, loaded.target) if m["inline"] == il]
-        fig = section_plot(values[ilines.index(il)], np.asarray(src_ds["CROSSLINE"].values), twt, wells=marks,
+        fig = section_plot(np.asarray(values[ilines.index(il)], dtype=np.float64), np.asarray(src_ds["CROSSLINE"].values), twt, wells=marks,
                            label=f"{col} (inline {il})", credit=credit)
         result.outputs.append(save_figure(fig, out_dir / f"{stem}_geonet.png"))
     return result
@@ -121,7 +121,7 @@ def _well_scores(wells: pd.DataFrame, values, ds, twt, model) -> dict[str, dict[
         k = np.searchsorted(twt, part["TWT"].to_numpy())
         ok = k < len(twt)
         pred = np.full(len(part), np.nan)
-        pred[ok] = values[i, j, k[ok]]
+        pred[ok] = np.asarray(values[i, j], dtype=np.float64)[k[ok]]
         true = part[target].to_numpy(np.float64)
         both = np.isfinite(pred) & np.isfinite(true)
         if both.sum() < 3:
