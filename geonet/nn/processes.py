@@ -250,6 +250,7 @@ class _Helper:
         self.conn, child = ctx.Pipe()
         self.block: shared_memory.SharedMemory | None = None  # a fit's block, kept for the next one
         self.bound_fit: int | None = None  # the last fit the helper took, until it says it is unbound
+        self.owner = os.getpid()  # a forked child inherits this object, not the helper
         self.process = ctx.Process(target=_helper_main,
                                    args=(child, self.go, self.ticket, self.done, self.ready, os.getpid()),
                                    name="geonet-shard", daemon=True)
@@ -306,6 +307,7 @@ _LEFTOVER: list[shared_memory.SharedMemory] = []  # blocks still viewed by a cal
 
 def _take_helper() -> _Helper:
     """A live helper, started if needed; the caller holds _POOL_LOCK."""
+    _POOL[:] = [h for h in _POOL if h.owner == os.getpid()]  # in a forked child: the parent's, not ours
     for helper in _POOL:
         if not helper.alive():
             helper.free_block()
@@ -318,7 +320,8 @@ def _take_helper() -> _Helper:
 @atexit.register
 def _stop_helpers() -> None:
     for helper in _POOL:
-        helper.stop()
+        if helper.owner == os.getpid():  # a forked child leaves its parent's helper and block alone
+            helper.stop()
     _POOL.clear()
     _close_leftovers()
 

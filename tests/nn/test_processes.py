@@ -289,3 +289,28 @@ def test_epoch_shuffle_and_costs_split_over_the_helper_equal_one_process(rng, n)
     np.testing.assert_array_equal(costs2, costs1)
     expected = -np.log(outputs[np.arange(n), y[order]].astype(np.float64))
     np.testing.assert_allclose(costs2, expected, rtol=1e-12)
+
+
+def test_a_forked_child_leaves_the_helper_and_its_block_alone(rng):
+    """A child forked after a fit inherits the pool's objects, not the helper: neither its exit nor
+    its own fit may stop the parent's helper or free its kept block."""
+    X, y = _data(rng)
+    _fit("processes", 2, X, y)
+    helper = processes._POOL[0]
+    name = helper.block.name.lstrip("/")
+    pid = os.fork()
+    if pid == 0:  # the child: a fit of its own (a new helper), then what its exit runs
+        code = 1
+        try:
+            _, _, history = _fit("processes", 2, X[:300], y[:300])
+            code = 0 if history.backend == "processes" and processes._POOL[0] is not helper else 2
+            processes._stop_helpers()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert helper.process.is_alive() and os.path.exists(f"/dev/shm/{name}")
+    one, _, _ = _fit("threads", 1, X, y)
+    two, _, _ = _fit("processes", 2, X, y)  # the parent's helper and block still serve
+    assert processes._POOL[0] is helper and helper.block.name.lstrip("/") == name
+    np.testing.assert_allclose(two.params, one.params, rtol=1e-9, atol=1e-11)
