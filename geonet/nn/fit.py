@@ -203,11 +203,12 @@ def fit(
     ``threads``: the cores training uses, each running forward and backprop on a shard of every
     mini-batch with one BLAS thread; ``backend``: on threads of this process ("threads", see
     parallel.py) or on helper processes ("processes", see processes.py).  None chooses both from
-    the problem size (one core for small nets, processes for mid-size steps, threads for wide
-    ones); an explicit ``threads`` without ``backend`` means threads, a ``backend`` without
-    ``threads`` gets the cores chosen for that backend.  BLAS runs single-threaded
-    during ``fit`` either way: a multi-threaded BLAS on small matmuls loses to one thread, badly on
-    a busy machine.  Results equal the one-core ones up to floating-point summation order.
+    the problem size (``parallel.choose_parallel``: one core for small nets, two processes for
+    larger steps on a 2-core machine, threads where a step is big enough for more than two); an
+    explicit ``threads`` without ``backend`` means threads, a ``backend`` without ``threads`` gets
+    the cores chosen for that backend.  BLAS runs single-threaded during ``fit`` either way: a
+    multi-threaded BLAS on small matmuls loses to one thread, badly on a busy machine.  Results
+    equal the one-core ones up to floating-point summation order.
     """
     X, T = net.inputs(X), net.targets(Y)
     n = len(X)
@@ -251,8 +252,7 @@ def fit(
     with (_open_parallel(net, B, threads, backend, n, weighted, optimizer, l2) as parallel, blas_threads(1),
           np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore")):
         theta = net.params
-        history.backend = "processes" if isinstance(parallel, ProcessParallel) else "threads"
-        history.cores = parallel.k if isinstance(parallel, ProcessParallel) else parallel.threads
+        history.backend, history.cores = parallel.backend, parallel.cores
         # inputs and targets side by side: one shuffling gather per epoch moves a row's 4(n_0 + n_L)
         # bytes together (two gathers, one per array, take ≈ 1.6× as long: twice the cache misses)
         np.concatenate([np.asarray(X, net.dtype), T], axis=1, out=parallel.source)

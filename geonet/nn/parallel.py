@@ -117,7 +117,15 @@ class _Worker:
         self._thread.join()
 
 
-def _shard_step(ws: Workspace, x, t, scale, outputs):
+def shard_bounds(s: int, e: int, k: int) -> list[tuple[int, int]]:
+    """Row ranges of k shards of the batch [s, e), as equal as can be."""
+    n = e - s
+    edges = [s + n * i // k for i in range(k + 1)]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def shard_step(ws: Workspace, x, t, scale, outputs):
+    """Forward and backprop of one shard; its a(L) copied to ``outputs`` (for the epoch's loss)."""
     np.copyto(outputs, ws.forward(x))  # a(L) kept for the epoch's training loss
     ws.backward(t, scale)
 
@@ -139,7 +147,7 @@ def _sum_and_update(grad, others, lo, hi, theta, optimizer, decay):
 
 def _two_phase(barrier, ws, x, t, scale, outputs, update):
     try:
-        _shard_step(ws, x, t, scale, outputs)
+        shard_step(ws, x, t, scale, outputs)
     except BaseException:
         barrier.abort()  # the other threads leave their wait with BrokenBarrierError
         raise
@@ -162,8 +170,10 @@ class DataParallel:
     :class:`~geonet.nn.processes.ProcessParallel` shares.
     """
 
+    backend = "threads"  # what a fit's History records, with ``cores``
+
     def __init__(self, net, batch_size: int, threads: int, rows: int = 0, weighted: bool = False):
-        self.threads = max(1, min(int(threads), int(batch_size)))
+        self.threads = self.cores = max(1, min(int(threads), int(batch_size)))
         # a fit's arrays, the same interface as ProcessParallel: ``source`` (the fit fills it once)
         # holds every row's inputs and targets side by side, so one gather per epoch shuffles them
         # into ``rows`` (X and T are views of it); a(L) goes to ``outputs``, row costs to ``costs``
@@ -197,9 +207,7 @@ class DataParallel:
     def _shards(self, n: int) -> list[tuple[int, int]]:
         """Row ranges of the shards for a batch of n rows (as equal as can be, none empty)."""
         if n not in self._bounds:
-            k = min(self.threads, n)
-            edges = [n * i // k for i in range(k + 1)]
-            self._bounds[n] = list(zip(edges[:-1], edges[1:]))
+            self._bounds[n] = shard_bounds(0, n, min(self.threads, n))
         return self._bounds[n]
 
     def _rows(self, s: int, e: int) -> tuple:
@@ -216,18 +224,18 @@ class DataParallel:
 
     def step(self, x, t, scale, outputs) -> np.ndarray:
         if not self._workers:  # one thread: no shards, no hand-over
-            _shard_step(self.workspaces[0], x, t, scale, outputs)
+            shard_step(self.workspaces[0], x, t, scale, outputs)
             return self.grad
         shards = self._shards(len(x))
         column = not np.isscalar(scale)
         busy = []
         for worker, ws, (lo, hi) in zip(self._workers, self.workspaces[1:], shards[1:]):
-            worker.submit(_shard_step, ws, x[lo:hi], t[lo:hi], scale[lo:hi] if column else scale, outputs[lo:hi])
+            worker.submit(shard_step, ws, x[lo:hi], t[lo:hi], scale[lo:hi] if column else scale, outputs[lo:hi])
             busy.append((worker, ws))
         lo, hi = shards[0]
         errors = []
         try:
-            _shard_step(self.workspaces[0], x[lo:hi], t[lo:hi], scale[lo:hi] if column else scale, outputs[lo:hi])
+            shard_step(self.workspaces[0], x[lo:hi], t[lo:hi], scale[lo:hi] if column else scale, outputs[lo:hi])
         except BaseException as exc:  # the workers still have to be waited for
             errors.append(exc)
         for worker, ws in busy:
@@ -268,7 +276,7 @@ class DataParallel:
         lo, hi = shards[0]
         errors = []
         try:
-            _shard_step(self.workspaces[0], x[lo:hi], t[lo:hi], scale[lo:hi] if column else scale, outputs[lo:hi])
+            shard_step(self.workspaces[0], x[lo:hi], t[lo:hi], scale[lo:hi] if column else scale, outputs[lo:hi])
             optimizer.begin(self.grad)  # state and step count, before any thread updates
         except BaseException as exc:
             self._barrier.abort()

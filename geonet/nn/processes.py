@@ -62,7 +62,7 @@ from .backprop import Workspace
 from .blas import set_threads
 from .costs import add_l2_gradient, row_costs
 from .network import Network
-from .parallel import take_rows
+from .parallel import shard_bounds, shard_step, take_rows
 
 # non-blocking tries (≈ 0.1 µs each) before a wait blocks, and how long a blocking wait lasts
 # before it checks that the other side is alive
@@ -129,13 +129,6 @@ def _views(buf, layout, n_in: int) -> dict[str, np.ndarray]:
     return arrays
 
 
-def shard_bounds(s: int, e: int, k: int) -> list[tuple[int, int]]:
-    """Row ranges of k shards of the batch [s, e), as equal as can be."""
-    n = e - s
-    edges = [s + n * i // k for i in range(k + 1)]
-    return list(zip(edges[:-1], edges[1:]))
-
-
 def _epoch_task(arrays: dict, task: int, half: int, output: str, cost: str) -> None:
     """Half ``half`` (0: rows [0, n/2), 1: [n/2, n)) of the epoch work ``task``."""
     n = len(arrays["order"])
@@ -147,10 +140,9 @@ def _epoch_task(arrays: dict, task: int, half: int, output: str, cost: str) -> N
 
 
 def _shard_step(ws: Workspace, arrays: dict, lo: int, hi: int, s: int, e: int) -> None:
-    out = ws.forward(arrays["X"][lo:hi])
-    arrays["outputs"][lo:hi] = out  # a(L) kept for the epoch's training loss
+    """Rows [lo, hi) of the batch [s, e): parallel.py's shard step on the shared arrays."""
     scale = arrays["scale"][lo:hi] if "scale" in arrays else 1.0 / (e - s)  # weight in the whole batch
-    ws.backward(arrays["T"][lo:hi], scale)
+    shard_step(ws, arrays["X"][lo:hi], arrays["T"][lo:hi], scale, arrays["outputs"][lo:hi])
 
 
 # --- the helper process ---------------------------------------------------------------------------
@@ -206,33 +198,29 @@ def _steps(arrays: dict, job: dict, conn, go, ticket, done, ready, alive) -> Non
             return
         if not ticket.acquire(False):  # the training process ran this shard itself (or a stale go)
             continue
+        # the step (or epoch task) as the training process wrote it before the ticket: it writes the
+        # next one only after this one is done, maybe while this helper still updates θ
         task = int(control[_TASK])
-        if task:  # the second half of the epoch's shuffle or row costs
-            try:
-                _epoch_task(arrays, task, 1, job["output"], job["cost"])
-            except BaseException:  # noqa: BLE001  (reported; the training process raises)
-                failed[0] = 1
-                conn.send((job["fit"], traceback.format_exc()))
-            done.release()
-            continue
-        # the step as the training process wrote it before the ticket: it writes the next one only
-        # after this shard is done, maybe while this helper still updates θ
         s, e, step, lr = int(control[_S]), int(control[_E]), int(control[_STEP]), float(hyper[0])
         try:
-            if control[_RESYNC]:  # missed steps (or the first one): take θ and the state as they are now
-                theta[...] = arrays["theta"]
-                if optimizer is not None:
-                    optimizer._buffers = [b.copy() for b in arrays["opt"]]
-                    optimizer._shape = (theta.shape, theta.dtype)
-                    optimizer.t = int(hyper[1]) - 1
-            lo, hi = shard_bounds(s, e, 2)[1]
-            _shard_step(ws, arrays, lo, hi, s, e)
+            if task:  # the second half of the epoch's shuffle or row costs
+                _epoch_task(arrays, task, 1, job["output"], job["cost"])
+            else:
+                if control[_RESYNC]:  # missed steps (or the first one): take θ and the state as they are now
+                    theta[...] = arrays["theta"]
+                    if optimizer is not None:
+                        optimizer._buffers = [b.copy() for b in arrays["opt"]]
+                        optimizer._shape = (theta.shape, theta.dtype)
+                        optimizer.t = int(hyper[1]) - 1
+                lo, hi = shard_bounds(s, e, 2)[1]
+                _shard_step(ws, arrays, lo, hi, s, e)
         except BaseException:  # noqa: BLE001  (reported; the training process raises)
             failed[0] = 1
             conn.send((job["fit"], traceback.format_exc()))
-            done.release()
-            continue
+            task = -1  # no update to take part in
         done.release()
+        if task:
+            continue
         if not _wait(ready, alive):  # this process's own shard gradient
             return
         np.add(arrays["g0"][step % 2], arrays["g1"], out=grad)  # ∂C/∂θ = g0 + g1
@@ -263,7 +251,7 @@ class _Helper:
     def died(self) -> RuntimeError:
         return RuntimeError(f"a training helper process died (exit code {self.process.exitcode})")
 
-    def receive(self, fit: str, timeout: float):
+    def receive(self, fit: int, timeout: float):
         """The helper's next message about ``fit`` (None: bound; else a traceback), skipping
         late answers about earlier fits; RuntimeError when it dies or stays silent."""
         waited = 0.0
@@ -307,11 +295,15 @@ _LEFTOVER: list[shared_memory.SharedMemory] = []  # blocks still viewed by a cal
 
 def _take_helper() -> _Helper:
     """A live helper, started if needed; the caller holds _POOL_LOCK."""
-    _POOL[:] = [h for h in _POOL if h.owner == os.getpid()]  # in a forked child: the parent's, not ours
+    live = []
     for helper in _POOL:
-        if not helper.alive():
+        if helper.owner != os.getpid():  # in a forked child: the parent's helper, not ours
+            continue
+        if helper.alive():
+            live.append(helper)
+        else:
             helper.free_block()
-    _POOL[:] = [h for h in _POOL if h.alive()]
+    _POOL[:] = live
     if not _POOL:
         _POOL.append(_Helper(multiprocessing.get_context("spawn")))
     return _POOL[0]
@@ -372,6 +364,7 @@ class ProcessParallel:
 
     split_update = False
     k = 2  # shards (and processes)
+    backend, cores = "processes", k  # what a fit's History records
 
     def __init__(self, net, batch_size: int, rows: int, weighted: bool = False, optimizer=None, l2: float = 0.0):
         if not _POOL_LOCK.acquire(blocking=False):
@@ -459,16 +452,29 @@ class ProcessParallel:
             arrays["control"][_TASK] = task
             helper.ticket.release()
             helper.go.release()
+        error = None
         try:
             _epoch_task(arrays, task, 0, net.output, net.cost)
-        finally:  # on an error here too: the helper's half has to be settled first
-            if not offered or helper.ticket.acquire(False):
-                if not helper.alive():
-                    raise helper.died()
+        except BaseException as exc:  # the helper's half still has to be settled
+            error = exc
+        if self._claim(offered):
+            if error is None:
                 _epoch_task(arrays, task, 1, net.output, net.cost)
-            else:
-                self._settle()
-            arrays["control"][_TASK] = 0
+        else:
+            self._settle()
+        arrays["control"][_TASK] = 0
+        if error is not None:
+            raise error
+
+    def _claim(self, offered: bool) -> bool:
+        """True when the helper's part is this process's to run: it was not offered (solo), or the
+        helper has not claimed it yet (its ticket is taken back); RuntimeError when the helper died."""
+        helper = self.helper
+        if offered and not helper.ticket.acquire(False):
+            return False
+        if not helper.alive():
+            raise helper.died()
+        return True
 
     def _settle(self) -> None:
         """Wait for the helper's ``done``; RuntimeError when it died or its part failed."""
@@ -517,9 +523,7 @@ class ProcessParallel:
         except BaseException as exc:  # the helper's shard still has to be settled
             error = exc
         t1 = time.perf_counter()
-        if not offered or helper.ticket.acquire(False):  # unclaimed: run shard 1 here
-            if not helper.alive():
-                raise helper.died()
+        if self._claim(offered):  # unclaimed: run shard 1 here
             if error is None:
                 _shard_step(self.spare, arrays, s + lo1, s + hi1, s, e)
             self._stale = True

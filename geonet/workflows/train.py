@@ -105,8 +105,7 @@ def _train_prepared(table: Path, df, prepared: Prepared, spec: TrainSpec, *, tra
             if bar:
                 bar.close()
         history = outcome.history
-        tracker.set_tags({"geonet.train_cores": f"{getattr(history, 'cores', 1)} "
-                                                f"({getattr(history, 'backend', 'threads')})"})
+        tracker.set_tags({"geonet.train_cores": f"{history.cores} ({history.backend})"})
         metrics = _final_metrics(outcome, spec, recorder)
         val_metrics, notes = _log_validation(tracker, df, outcome, table)
         metrics.update(val_metrics)
